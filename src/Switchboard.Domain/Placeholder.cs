@@ -1,0 +1,1 @@
+namespace Switchboard; internal static class Placeholder { }
