@@ -1,1 +1,0 @@
-namespace Switchboard; internal static class Placeholder { }
