@@ -7,7 +7,7 @@ using BenchmarkDotNet.Running;
 //  - BenchmarkDotNet classes, run as `... -- bdn [BenchmarkDotNet args]`.
 // Harnesses measure a system against its baseline in one run and print ratios, because these machines are
 // shared and noisy: absolute numbers vary, ratios measured side by side do not.
-var harnesses = typeof(Program).Assembly.GetTypes()
+var harnesses = typeof(BenchEntry).Assembly.GetTypes()
     .Where(t => t.IsClass && t.IsAbstract && t.IsSealed && t.Name.EndsWith("Harness", StringComparison.Ordinal))
     .ToDictionary(t => t.Name[..^"Harness".Length].ToLowerInvariant(), t => t);
 
@@ -20,7 +20,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 
 if (args[0] == "bdn")
 {
-    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
+    BenchmarkSwitcher.FromAssembly(typeof(BenchEntry).Assembly).Run(args[1..]);
     return 0;
 }
 
@@ -34,4 +34,4 @@ var run = harness.GetMethod("Run", BindingFlags.Public | BindingFlags.NonPublic 
     ?? throw new InvalidOperationException($"{harness.Name} has no static Run(string[])");
 return (int)run.Invoke(null, [args[1..]])!;
 
-internal sealed partial class Program;
+internal static class BenchEntry { }
