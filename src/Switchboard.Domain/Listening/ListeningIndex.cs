@@ -1,0 +1,817 @@
+using System.Runtime.InteropServices;
+
+namespace Switchboard.Listening;
+
+/// <summary>
+/// All active listening queries compiled for matching one post at a time, fast.
+/// <para>
+/// Every query is indexed under a few <em>anchor</em> atoms (an atom is an exact term key like <c>acme</c> or
+/// <c>#acme</c>, a wildcard prefix, or a field value like <c>lang:en</c>): a set such that every post the query
+/// matches contains at least one of them. A post is tokenized once; each of its tokens is looked up once in a
+/// dictionary of all atoms (wildcard prefixes through a 3-character gate), and only the queries anchored on atoms
+/// the post contains are evaluated. Among the atoms a query requires, the rarest is the anchor (a priori by word
+/// length and a list of common words, then by the document frequency this index observes), and the next rarest
+/// required atom is checked before evaluating, so queries leaning on common words cost little on posts that miss
+/// their rarer part. Queries with the same canonical form are evaluated once.
+/// </para>
+/// <para>
+/// <see cref="Upsert"/> and <see cref="Remove"/> change one query without rebuilding anything. Not thread-safe:
+/// matching updates frequency counters and reuses buffers; give each thread its own index or serialize calls.
+/// </para>
+/// </summary>
+public sealed class ListeningIndex
+{
+    private const char FieldLang = 'l';
+    private const char FieldChannel = 'c';
+    private const char FieldAuthor = 'a';
+    private const char FieldSite = 's';
+    private const int MinObservations = 1000;
+
+    private static readonly HashSet<string> CommonWords = new(StringComparer.Ordinal)
+    {
+        "the", "a", "an", "and", "or", "not", "to", "of", "in", "on", "at", "for", "with", "from", "by", "is", "are",
+        "was", "were", "be", "been", "am", "i", "you", "he", "she", "it", "we", "they", "me", "my", "your", "our",
+        "their", "this", "that", "these", "those", "have", "has", "had", "do", "does", "did", "will", "would", "can",
+        "could", "should", "just", "so", "but", "if", "no", "yes", "all", "get", "got", "what", "when", "how", "why",
+        "who", "there", "here", "out", "up", "about", "as", "s", "t", "m", "im", "dont", "its", "please", "thanks",
+        "thank", "now", "one", "like", "u", "us", "amp", "http", "https", "co", "com", "www",
+    };
+
+    private readonly Dictionary<string, int> _terms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _termLookup;
+    private readonly Dictionary<string, int> _prefixes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _prefixLookup;
+    private readonly Dictionary<string, int> _fields = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _fieldLookup;
+    /// <summary>First three characters (and sigil) of every wildcard prefix → how many prefixes share them.</summary>
+    private readonly Dictionary<ulong, int> _prefixGate = [];
+    private int _maxPrefixLength;
+
+    private Atom?[] _atoms = new Atom?[256];
+    private int _atomCount;
+    private readonly Stack<int> _freeAtoms = new();
+
+    private Group?[] _groups = new Group?[256];
+    private int _groupCount;
+    private readonly Stack<int> _freeGroups = new();
+    private readonly Dictionary<string, int> _groupByCanonical = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _groupById = new(StringComparer.Ordinal);
+    /// <summary>Groups with no anchor (only follower/verified conditions): evaluated on every post.</summary>
+    private readonly List<int> _unanchored = [];
+
+    // Per-post scratch, reused. An atom's positions in the current post are _positions[_atomStart[a].._atomEnd[a]]
+    // when _atomStamp[a] == _stamp.
+    private int _stamp;
+    private int[] _atomStamp = new int[256];
+    private int[] _atomStart = new int[256];
+    private int[] _atomEnd = new int[256];
+    private int[] _distinct = new int[64];
+    private int _distinctCount;
+    private long[] _hits = new long[256];
+    private int _hitCount;
+    private int[] _positions = new int[256];
+    private int[] _groupStamp = new int[256];
+    private char[] _keyBuffer = new char[128];
+    private readonly MatchContext _context;
+
+    private long _postsSeen;
+    private long _nextRebalance = MinObservations;
+
+    public ListeningIndex()
+    {
+        _termLookup = _terms.GetAlternateLookup<ReadOnlySpan<char>>();
+        _prefixLookup = _prefixes.GetAlternateLookup<ReadOnlySpan<char>>();
+        _fieldLookup = _fields.GetAlternateLookup<ReadOnlySpan<char>>();
+        _context = new MatchContext(this);
+    }
+
+    /// <summary>Number of query ids in the index.</summary>
+    public int Count => _groupById.Count;
+
+    /// <summary>Number of distinct queries evaluated (queries with the same canonical form share one).</summary>
+    public int DistinctCount => _groupByCanonical.Count;
+
+    public bool Contains(string id) => _groupById.ContainsKey(id);
+
+    /// <summary>Adds the query under <paramref name="id"/>, replacing the query that id had.</summary>
+    public void Upsert(string id, CompiledQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(query);
+        Remove(id);
+        if (!_groupByCanonical.TryGetValue(query.Canonical, out var slot))
+        {
+            slot = AddGroup(query);
+        }
+
+        _groups[slot]!.Ids.Add(id);
+        _groupById[id] = slot;
+    }
+
+    /// <summary>Removes the query with this id; false when there was none.</summary>
+    public bool Remove(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (!_groupById.Remove(id, out var slot))
+        {
+            return false;
+        }
+
+        var group = _groups[slot]!;
+        group.Ids.Remove(id);
+        if (group.Ids.Count == 0)
+        {
+            RemoveGroup(slot);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Appends to <paramref name="results"/> the id of every query matching the post, each once, in no particular
+    /// order. Allocates nothing once the internal buffers have grown to the largest post seen.
+    /// </summary>
+    public void Match(PostDocument doc, List<string> results)
+    {
+        ArgumentNullException.ThrowIfNull(doc);
+        ArgumentNullException.ThrowIfNull(results);
+        NextStamp();
+        CollectHits(doc);
+        LayoutPositions();
+
+        _postsSeen++;
+        var ctx = _context;
+        ctx.Doc = doc;
+        for (var d = 0; d < _distinctCount; d++)
+        {
+            var atom = _atoms[_distinct[d]]!;
+            atom.DocCount++;
+            var postings = atom.Postings;
+            for (var i = 0; i < atom.PostingCount; i++)
+            {
+                var slot = postings[i];
+                if (_groupStamp[slot] == _stamp)
+                {
+                    continue;
+                }
+
+                _groupStamp[slot] = _stamp;
+                var group = _groups[slot]!;
+                if (group.Filter >= 0 && _atomStamp[group.Filter] != _stamp)
+                {
+                    continue;
+                }
+
+                if (group.Root.Eval(ctx))
+                {
+                    results.AddRange(group.Ids);
+                }
+            }
+        }
+
+        foreach (var slot in _unanchored)
+        {
+            var group = _groups[slot]!;
+            if (group.Root.Eval(ctx))
+            {
+                results.AddRange(group.Ids);
+            }
+        }
+
+        ctx.Doc = null;
+        if (_postsSeen >= _nextRebalance)
+        {
+            Rebalance();
+        }
+    }
+
+    /// <summary>Convenience: the sorted ids of the queries matching the post.</summary>
+    public List<string> Match(PostDocument doc)
+    {
+        var results = new List<string>();
+        Match(doc, results);
+        results.Sort(StringComparer.Ordinal);
+        return results;
+    }
+
+    private void NextStamp()
+    {
+        if (++_stamp == int.MaxValue)
+        {
+            Array.Clear(_atomStamp);
+            Array.Clear(_groupStamp);
+            _stamp = 1;
+        }
+    }
+
+    // ---- per-post hit collection ----
+
+    private void CollectHits(PostDocument doc)
+    {
+        _distinctCount = 0;
+        _hitCount = 0;
+        var tokens = doc.Tokens;
+        var chars = tokens.Chars;
+        var checkPrefixes = _prefixGate.Count > 0;
+        for (var p = 0; p < tokens.Count; p++)
+        {
+            ref readonly var t = ref tokens.Tokens[p];
+            var text = new ReadOnlySpan<char>(chars, t.Start, t.Length);
+            switch (t.Kind)
+            {
+                case TokenKind.Word:
+                case TokenKind.Emoji:
+                    LookupTerm(text, p);
+                    break;
+                case TokenKind.Hashtag:
+                    LookupTerm(text, p);
+                    LookupTerm(new ReadOnlySpan<char>(chars, t.Start - 1, t.Length + 1), p);
+                    break;
+                case TokenKind.Mention:
+                    LookupTerm(new ReadOnlySpan<char>(chars, t.Start - 1, t.Length + 1), p);
+                    break;
+            }
+
+            if (checkPrefixes && t.Kind != TokenKind.Emoji && t.Length >= QueryParser.MinWildcardPrefix)
+            {
+                if (t.Kind != TokenKind.Mention)
+                {
+                    LookupPrefixes(chars, t.Start, t.Length, 0, p);
+                }
+
+                if (t.Kind != TokenKind.Word)
+                {
+                    LookupPrefixes(chars, t.Start, t.Length, t.Kind == TokenKind.Hashtag ? 1 : 2, p);
+                }
+            }
+        }
+
+        if (_fields.Count > 0)
+        {
+            CollectFieldHits(doc);
+        }
+    }
+
+    private void LookupTerm(ReadOnlySpan<char> key, int position)
+    {
+        if (_termLookup.TryGetValue(key, out var atom))
+        {
+            AddHit(atom, position);
+        }
+    }
+
+    private void LookupPrefixes(char[] chars, int start, int length, int sigil, int position)
+    {
+        if (!_prefixGate.ContainsKey(GateKey(sigil, chars[start], chars[start + 1], chars[start + 2])))
+        {
+            return;
+        }
+
+        var offset = sigil == 0 ? 0 : 1;
+        var max = Math.Min(length, _maxPrefixLength);
+        for (var len = QueryParser.MinWildcardPrefix; len <= max; len++)
+        {
+            if (_prefixLookup.TryGetValue(new ReadOnlySpan<char>(chars, start - offset, len + offset), out var atom))
+            {
+                AddHit(atom, position);
+            }
+        }
+    }
+
+    private static ulong GateKey(int sigil, char c0, char c1, char c2) => ((ulong)sigil << 48) | ((ulong)c0 << 32) | ((ulong)c1 << 16) | c2;
+
+    private void CollectFieldHits(PostDocument doc)
+    {
+        if (doc.Lang is { } lang)
+        {
+            LookupField(FieldLang, lang);
+            var dash = lang.AsSpan().IndexOfAny('-', '_');
+            if (dash > 0)
+            {
+                LookupField(FieldLang, lang.AsSpan(0, dash));
+            }
+        }
+
+        if (doc.Channel is { } channel)
+        {
+            LookupField(FieldChannel, channel);
+        }
+
+        if (doc.AuthorHandle is { } handle)
+        {
+            LookupField(FieldAuthor, handle);
+        }
+
+        foreach (var host in doc.Hosts)
+        {
+            // Every suffix at a dot: "a.example.com" gives "a.example.com", "example.com" and "com", so a
+            // site: value anchors on exactly the hosts it accepts.
+            var span = host.AsSpan();
+            while (true)
+            {
+                LookupField(FieldSite, span);
+                var dot = span.IndexOf('.');
+                if (dot < 0)
+                {
+                    break;
+                }
+
+                span = span[(dot + 1)..];
+            }
+        }
+    }
+
+    private void LookupField(char field, ReadOnlySpan<char> value)
+    {
+        if (value.Length + 2 > _keyBuffer.Length)
+        {
+            _keyBuffer = new char[value.Length + 2];
+        }
+
+        _keyBuffer[0] = field;
+        _keyBuffer[1] = ':';
+        value.CopyTo(_keyBuffer.AsSpan(2));
+        if (_fieldLookup.TryGetValue(new ReadOnlySpan<char>(_keyBuffer, 0, value.Length + 2), out var atom))
+        {
+            AddHit(atom, -1);
+        }
+    }
+
+    private void AddHit(int atom, int position)
+    {
+        if (_atomStamp[atom] != _stamp)
+        {
+            _atomStamp[atom] = _stamp;
+            _atomEnd[atom] = 0;
+            if (_distinctCount == _distinct.Length)
+            {
+                Array.Resize(ref _distinct, _distinct.Length * 2);
+            }
+
+            _distinct[_distinctCount++] = atom;
+        }
+
+        // _atomEnd counts hits until LayoutPositions turns counts into offsets.
+        _atomEnd[atom]++;
+        if (_hitCount == _hits.Length)
+        {
+            Array.Resize(ref _hits, _hits.Length * 2);
+        }
+
+        _hits[_hitCount++] = ((long)atom << 32) | (uint)position;
+    }
+
+    private void LayoutPositions()
+    {
+        if (_positions.Length < _hitCount)
+        {
+            _positions = new int[Math.Max(_hitCount, _positions.Length * 2)];
+        }
+
+        var offset = 0;
+        for (var d = 0; d < _distinctCount; d++)
+        {
+            var a = _distinct[d];
+            var count = _atomEnd[a];
+            _atomStart[a] = offset;
+            _atomEnd[a] = offset;
+            offset += count;
+        }
+
+        // Hits arrive in token order, so each atom's positions come out sorted.
+        for (var h = 0; h < _hitCount; h++)
+        {
+            var hit = _hits[h];
+            var a = (int)(hit >> 32);
+            _positions[_atomEnd[a]++] = (int)hit;
+        }
+    }
+
+    internal ReadOnlySpan<int> Positions(int atom) =>
+        _atomStamp[atom] == _stamp ? new ReadOnlySpan<int>(_positions, _atomStart[atom], _atomEnd[atom] - _atomStart[atom]) : default;
+
+    internal bool Present(int atom) => _atomStamp[atom] == _stamp;
+
+    // ---- building ----
+
+    private int AddGroup(CompiledQuery query)
+    {
+        var atoms = new List<int>();
+        var root = Compile(query.Root, atoms);
+        var slot = _freeGroups.Count > 0 ? _freeGroups.Pop() : _groupCount++;
+        if (slot >= _groups.Length)
+        {
+            Array.Resize(ref _groups, _groups.Length * 2);
+            Array.Resize(ref _groupStamp, _groups.Length);
+        }
+
+        var group = new Group(query.Canonical, root, [.. atoms]);
+        _groups[slot] = group;
+        _groupStamp[slot] = 0;
+        _groupByCanonical[query.Canonical] = slot;
+        Anchor(slot, group);
+        return slot;
+    }
+
+    private void RemoveGroup(int slot)
+    {
+        var group = _groups[slot]!;
+        Unanchor(slot, group);
+        _groupByCanonical.Remove(group.Canonical);
+        foreach (var a in group.Atoms)
+        {
+            ReleaseAtom(a);
+        }
+
+        _groups[slot] = null;
+        _freeGroups.Push(slot);
+    }
+
+    private void Anchor(int slot, Group group)
+    {
+        var anchors = AnchorsOf(group.Root);
+        if (anchors is null)
+        {
+            group.Anchors = [];
+            group.Filter = -1;
+            _unanchored.Add(slot);
+            return;
+        }
+
+        group.Anchors = [.. anchors.Value.Atoms.Distinct()];
+        var required = new List<int>();
+        RequiredOf(group.Root, required);
+        var filter = -1;
+        var best = double.MaxValue;
+        foreach (var r in required)
+        {
+            if (!group.Anchors.Contains(r) && Probability(r) < best)
+            {
+                best = Probability(r);
+                filter = r;
+            }
+        }
+
+        group.Filter = filter;
+        foreach (var a in group.Anchors)
+        {
+            _atoms[a]!.AddPosting(slot);
+        }
+    }
+
+    private void Unanchor(int slot, Group group)
+    {
+        if (group.Anchors.Length == 0)
+        {
+            _unanchored.Remove(slot);
+        }
+
+        foreach (var a in group.Anchors)
+        {
+            _atoms[a]!.RemovePosting(slot);
+        }
+
+        group.Anchors = [];
+    }
+
+    /// <summary>Cheapest set of atoms such that every matching post contains one; null if there is none.</summary>
+    private (List<int> Atoms, double Cost)? AnchorsOf(Plan plan)
+    {
+        switch (plan)
+        {
+            case AtomPlan a:
+                return ([a.Atom], Probability(a.Atom));
+            case FieldPlan f:
+                return f.Atom < 0 ? null : ([f.Atom], Probability(f.Atom));
+            case PhrasePlan p:
+                {
+                    var best = p.Atoms[0];
+                    foreach (var a in p.Atoms)
+                    {
+                        if (Probability(a) < Probability(best))
+                        {
+                            best = a;
+                        }
+                    }
+
+                    return ([best], Probability(best));
+                }
+
+            case NearPlan n:
+                return Cheapest([n.Left, n.Right]);
+            case AndPlan a:
+                return Cheapest(a.Children);
+            case OrPlan o:
+                {
+                    var all = new List<int>();
+                    var cost = 0.0;
+                    foreach (var c in o.Children)
+                    {
+                        var sub = AnchorsOf(c);
+                        if (sub is null)
+                        {
+                            return null;
+                        }
+
+                        all.AddRange(sub.Value.Atoms);
+                        cost += sub.Value.Cost;
+                    }
+
+                    return (all, cost);
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    private (List<int> Atoms, double Cost)? Cheapest(IReadOnlyList<Plan> required)
+    {
+        (List<int> Atoms, double Cost)? best = null;
+        foreach (var c in required)
+        {
+            var sub = AnchorsOf(c);
+            if (sub is not null && (best is null || sub.Value.Cost < best.Value.Cost))
+            {
+                best = sub;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Atoms present in every post the plan matches.</summary>
+    private static void RequiredOf(Plan plan, List<int> into)
+    {
+        switch (plan)
+        {
+            case AtomPlan a:
+                into.Add(a.Atom);
+                break;
+            case FieldPlan { Atom: >= 0 } f:
+                into.Add(f.Atom);
+                break;
+            case PhrasePlan p:
+                into.AddRange(p.Atoms);
+                break;
+            case NearPlan n:
+                RequiredOf(n.Left, into);
+                RequiredOf(n.Right, into);
+                break;
+            case AndPlan a:
+                foreach (var c in a.Children)
+                {
+                    RequiredOf(c, into);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Estimated share of posts containing the atom: observed once enough posts were seen, else a prior.</summary>
+    private double Probability(int atomId)
+    {
+        var atom = _atoms[atomId]!;
+        var observed = _postsSeen - atom.SeenSince;
+        if (observed < MinObservations)
+        {
+            return atom.Prior;
+        }
+
+        // A little of the prior keeps never-seen atoms ordered by how rare they are likely to be.
+        return (atom.DocCount + (atom.Prior * 20)) / (observed + 20);
+    }
+
+    /// <summary>
+    /// Re-anchors the queries anchored on atoms that turned out much more frequent than estimated when they were
+    /// chosen. Cost: one pass over the atoms plus the postings of those atoms, so it runs rarely (doubling interval
+    /// up to every 65,536 posts).
+    /// </summary>
+    private void Rebalance()
+    {
+        _nextRebalance = _postsSeen + Math.Min(65536, Math.Max(MinObservations, _postsSeen));
+        var moved = new HashSet<int>();
+        for (var a = 0; a < _atomCount; a++)
+        {
+            var atom = _atoms[a];
+            if (atom is null || atom.PostingCount == 0)
+            {
+                continue;
+            }
+
+            var p = Probability(a);
+            if (p > atom.CheckedProbability * 2 && p > 0.001)
+            {
+                atom.CheckedProbability = p;
+                for (var i = 0; i < atom.PostingCount; i++)
+                {
+                    moved.Add(atom.Postings[i]);
+                }
+            }
+        }
+
+        foreach (var slot in moved)
+        {
+            var group = _groups[slot]!;
+            Unanchor(slot, group);
+            Anchor(slot, group);
+        }
+    }
+
+    // ---- compiling a query tree into a plan over atom ids ----
+
+    private Plan Compile(QueryNode node, List<int> atoms)
+    {
+        switch (node)
+        {
+            case TermNode t:
+                {
+                    var a = AcquireAtom(_terms, t.Key, TermPrior(t), 0);
+                    atoms.Add(a);
+                    return new AtomPlan(a);
+                }
+
+            case WildcardNode w:
+                {
+                    var a = AcquirePrefix(w);
+                    atoms.Add(a);
+                    return new AtomPlan(a);
+                }
+
+            case PhraseNode p:
+                return new PhrasePlan([.. p.Elements.Select(e => ((AtomPlan)Compile(e, atoms)).Atom)]);
+            case AndNode a:
+                // Cheap, selective children first: fields and single atoms before phrases and NEARs.
+                return new AndPlan([.. a.Children.Select(c => Compile(c, atoms)).OrderBy(c => c.Weight)]);
+            case OrNode o:
+                return new OrPlan([.. o.Children.Select(c => Compile(c, atoms)).OrderBy(c => c.Weight)]);
+            case NotNode n:
+                return new NotPlan(Compile(n.Operand, atoms));
+            case NearNode n:
+                return new NearPlan(Compile(n.Left, atoms), Compile(n.Right, atoms), n.Distance, n.Ordered);
+            case FieldNode f:
+                {
+                    var key = FieldKey(f);
+                    var atom = -1;
+                    if (key is not null)
+                    {
+                        atom = AcquireAtom(_fields, key, f.Field is QueryField.Author or QueryField.Site ? 0.01 : 0.5, 0);
+                        atoms.Add(atom);
+                    }
+
+                    return new FieldPlan(f, atom);
+                }
+
+            default:
+                throw new InvalidOperationException("unknown node " + node.GetType().Name);
+        }
+    }
+
+    private static string? FieldKey(FieldNode f) => f.Field switch
+    {
+        QueryField.Lang => FieldLang + ":" + f.Value,
+        QueryField.Channel => FieldChannel + ":" + f.Value,
+        QueryField.Author => FieldAuthor + ":" + f.Value,
+        QueryField.Site => FieldSite + ":" + f.Value,
+        _ => null,
+    };
+
+    private static double TermPrior(TermNode t)
+    {
+        if (t.Scope != TermScope.Any)
+        {
+            return 0.002;
+        }
+
+        if (CommonWords.Contains(t.Text))
+        {
+            return 0.1;
+        }
+
+        return t.Text.Length switch
+        {
+            <= 2 => 0.02,
+            3 => 0.01,
+            4 => 0.005,
+            _ => 0.002,
+        };
+    }
+
+    private int AcquirePrefix(WildcardNode w)
+    {
+        var key = w.Key;
+        var existed = _prefixes.ContainsKey(key);
+        var gate = GateOf(w);
+        var atom = AcquireAtom(_prefixes, key, w.Prefix.Length switch { 3 => 0.05, 4 => 0.02, _ => 0.01 }, gate);
+        if (!existed)
+        {
+            _prefixGate[gate] = _prefixGate.GetValueOrDefault(gate) + 1;
+            _maxPrefixLength = Math.Max(_maxPrefixLength, w.Prefix.Length);
+        }
+
+        return atom;
+    }
+
+    private static ulong GateOf(WildcardNode w) =>
+        GateKey(w.Scope switch { TermScope.Hashtag => 1, TermScope.Mention => 2, _ => 0 }, w.Prefix[0], w.Prefix[1], w.Prefix[2]);
+
+    private int AcquireAtom(Dictionary<string, int> dictionary, string key, double prior, ulong gate)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(dictionary, key, out var exists);
+        if (exists)
+        {
+            _atoms[slot]!.RefCount++;
+            return slot;
+        }
+
+        var id = _freeAtoms.Count > 0 ? _freeAtoms.Pop() : _atomCount++;
+        if (id >= _atoms.Length)
+        {
+            var size = _atoms.Length * 2;
+            Array.Resize(ref _atoms, size);
+            Array.Resize(ref _atomStamp, size);
+            Array.Resize(ref _atomStart, size);
+            Array.Resize(ref _atomEnd, size);
+        }
+
+        _atoms[id] = new Atom(key, dictionary, prior, _postsSeen, gate);
+        _atomStamp[id] = 0;
+        slot = id;
+        return id;
+    }
+
+    private void ReleaseAtom(int id)
+    {
+        var atom = _atoms[id]!;
+        if (--atom.RefCount > 0)
+        {
+            return;
+        }
+
+        atom.Dictionary.Remove(atom.Key);
+        if (ReferenceEquals(atom.Dictionary, _prefixes))
+        {
+            if (--_prefixGate[atom.Gate] == 0)
+            {
+                _prefixGate.Remove(atom.Gate);
+            }
+        }
+
+        _atoms[id] = null;
+        _freeAtoms.Push(id);
+    }
+
+    private sealed class Atom(string key, Dictionary<string, int> dictionary, double prior, long seenSince, ulong gate)
+    {
+        /// <summary>For wildcard prefixes: their key in the 3-character gate.</summary>
+        public readonly ulong Gate = gate;
+        public readonly string Key = key;
+        public readonly Dictionary<string, int> Dictionary = dictionary;
+        public readonly double Prior = prior;
+        public readonly long SeenSince = seenSince;
+        public double CheckedProbability = prior;
+        public int RefCount = 1;
+        public long DocCount;
+        public int[] Postings = [];
+        public int PostingCount;
+
+        public void AddPosting(int slot)
+        {
+            if (PostingCount == Postings.Length)
+            {
+                Array.Resize(ref Postings, Math.Max(2, Postings.Length * 2));
+            }
+
+            Postings[PostingCount++] = slot;
+        }
+
+        public void RemovePosting(int slot)
+        {
+            var i = Array.IndexOf(Postings, slot, 0, PostingCount);
+            if (i >= 0)
+            {
+                Postings[i] = Postings[--PostingCount];
+            }
+        }
+    }
+
+    private sealed class Group(string canonical, Plan root, int[] atoms)
+    {
+        public readonly string Canonical = canonical;
+        public readonly Plan Root = root;
+        /// <summary>Every atom the plan references (one entry per leaf), released on removal.</summary>
+        public readonly int[] Atoms = atoms;
+        public readonly List<string> Ids = new(1);
+        public int[] Anchors = [];
+        public int Filter = -1;
+    }
+
+    /// <summary>What plans read while evaluating one post.</summary>
+    internal sealed class MatchContext(ListeningIndex index)
+    {
+        public readonly ListeningIndex Index = index;
+        public PostDocument? Doc;
+        public readonly List<PositionSpan> Left = [];
+        public readonly List<PositionSpan> Right = [];
+    }
+}
