@@ -42,10 +42,26 @@ public sealed class ListeningIndex
     private readonly Dictionary<string, int> _prefixes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _prefixLookup;
     private readonly Dictionary<string, int> _fields = new(StringComparer.Ordinal);
+    /// <summary>Field atoms per field letter, so a post skips the lookups for fields no query uses.</summary>
+    private readonly int[] _fieldAtomsOfKind = new int[128];
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _fieldLookup;
     /// <summary>First three characters (and sigil) of every wildcard prefix → how many prefixes share them.</summary>
     private readonly Dictionary<ulong, int> _prefixGate = [];
+    /// <summary>
+    /// The gate as a hashed counting filter, checked first for every token: an array read instead of a dictionary
+    /// lookup, because most tokens start like no wildcard prefix. Counts are per bucket of distinct gate keys.
+    /// </summary>
+    private readonly ushort[] _gateFilter = new ushort[1 << 16];
     private int _maxPrefixLength;
+
+    /// <summary>
+    /// One bit per hash of every term text and wildcard prefix: most tokens of a post are in no query, and one bit
+    /// test (on a hash the tokenizer already computed) skips them without a dictionary lookup.
+    /// </summary>
+    private ulong[] _bloom = new ulong[1 << 10];
+    /// <summary>Bloom bit of a hash = (hash * golden) &gt;&gt; shift; the bloom has 2^(32 - shift) bits.</summary>
+    private int _bloomShift = 16;
+    private int _staleBloomBits;
 
     private Atom?[] _atoms = new Atom?[256];
     private int _atomCount;
@@ -59,18 +75,18 @@ public sealed class ListeningIndex
     /// <summary>Groups with no anchor (only follower/verified conditions): evaluated on every post.</summary>
     private readonly List<int> _unanchored = [];
 
-    // Per-post scratch, reused. An atom's positions in the current post are _positions[_atomStart[a].._atomEnd[a]]
-    // when _atomStamp[a] == _stamp.
+    // Per-post scratch, reused. An atom's positions in the current post are _positions[_slots[a].Start.._slots[a].End]
+    // when _slots[a].Stamp == _stamp.
     private int _stamp;
-    private int[] _atomStamp = new int[256];
-    private int[] _atomStart = new int[256];
-    private int[] _atomEnd = new int[256];
+    // Everything the per-post loop reads about an atom, in one 32-byte struct (one cache line), indexed by atom id.
+    private AtomSlot[] _slots = new AtomSlot[256];
     private int[] _distinct = new int[64];
     private int _distinctCount;
     private long[] _hits = new long[256];
     private int _hitCount;
     private int[] _positions = new int[256];
     private int[] _groupStamp = new int[256];
+    private int[] _groupFilter = new int[256];
     private char[] _keyBuffer = new char[128];
     private readonly MatchContext _context;
 
@@ -84,6 +100,13 @@ public sealed class ListeningIndex
         _fieldLookup = _fields.GetAlternateLookup<ReadOnlySpan<char>>();
         _context = new MatchContext(this);
     }
+
+    /// <summary>Queries evaluated since creation (after anchor and filter): for benchmarks and diagnostics.</summary>
+    internal long Evaluations { get; private set; }
+
+    internal long PostingsScanned { get; private set; }
+
+    internal long AtomsSeen { get; private set; }
 
     /// <summary>Number of query ids in the index.</summary>
     public int Count => _groupById.Count;
@@ -140,14 +163,22 @@ public sealed class ListeningIndex
         LayoutPositions();
 
         _postsSeen++;
+        AtomsSeen += _distinctCount;
         var ctx = _context;
         ctx.Doc = doc;
         for (var d = 0; d < _distinctCount; d++)
         {
-            var atom = _atoms[_distinct[d]]!;
-            atom.DocCount++;
-            var postings = atom.Postings;
-            for (var i = 0; i < atom.PostingCount; i++)
+            var a = _distinct[d];
+            _slots[a].DocCount++;
+            var count = _slots[a].PostingCount;
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var postings = _slots[a].Postings!;
+            PostingsScanned += count;
+            for (var i = 0; i < count; i++)
             {
                 var slot = postings[i];
                 if (_groupStamp[slot] == _stamp)
@@ -156,12 +187,14 @@ public sealed class ListeningIndex
                 }
 
                 _groupStamp[slot] = _stamp;
-                var group = _groups[slot]!;
-                if (group.Filter >= 0 && _atomStamp[group.Filter] != _stamp)
+                var filter = _groupFilter[slot];
+                if (filter >= 0 && _slots[filter].Stamp != _stamp)
                 {
                     continue;
                 }
 
+                var group = _groups[slot]!;
+                Evaluations++;
                 if (group.Root.Eval(ctx))
                 {
                     results.AddRange(group.Ids);
@@ -198,7 +231,11 @@ public sealed class ListeningIndex
     {
         if (++_stamp == int.MaxValue)
         {
-            Array.Clear(_atomStamp);
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                _slots[i].Stamp = 0;
+            }
+
             Array.Clear(_groupStamp);
             _stamp = 1;
         }
@@ -212,24 +249,24 @@ public sealed class ListeningIndex
         _hitCount = 0;
         var tokens = doc.Tokens;
         var chars = tokens.Chars;
+        var bloom = _bloom;
+        var shift = _bloomShift;
         var checkPrefixes = _prefixGate.Count > 0;
         for (var p = 0; p < tokens.Count; p++)
         {
             ref readonly var t = ref tokens.Tokens[p];
-            var text = new ReadOnlySpan<char>(chars, t.Start, t.Length);
-            switch (t.Kind)
+            var bit = BloomBit(t.Hash, shift);
+            if ((bloom[bit >> 6] & (1UL << (int)bit)) != 0)
             {
-                case TokenKind.Word:
-                case TokenKind.Emoji:
-                    LookupTerm(text, p);
-                    break;
-                case TokenKind.Hashtag:
-                    LookupTerm(text, p);
+                if (t.Kind != TokenKind.Mention)
+                {
+                    LookupTerm(new ReadOnlySpan<char>(chars, t.Start, t.Length), p);
+                }
+
+                if (t.Kind is TokenKind.Hashtag or TokenKind.Mention)
+                {
                     LookupTerm(new ReadOnlySpan<char>(chars, t.Start - 1, t.Length + 1), p);
-                    break;
-                case TokenKind.Mention:
-                    LookupTerm(new ReadOnlySpan<char>(chars, t.Start - 1, t.Length + 1), p);
-                    break;
+                }
             }
 
             if (checkPrefixes && t.Kind != TokenKind.Emoji && t.Length >= QueryParser.MinWildcardPrefix)
@@ -260,29 +297,97 @@ public sealed class ListeningIndex
         }
     }
 
+    /// <summary>
+    /// Wildcard prefixes the token starts with: a gate on its first three characters, then the running hash of
+    /// each longer prefix against the bloom bits, and a dictionary lookup only for prefixes that pass both.
+    /// </summary>
     private void LookupPrefixes(char[] chars, int start, int length, int sigil, int position)
     {
-        if (!_prefixGate.ContainsKey(GateKey(sigil, chars[start], chars[start + 1], chars[start + 2])))
+        if (_gateFilter[GateBucket(GateKey(sigil, chars[start], chars[start + 1], chars[start + 2]))] == 0)
         {
             return;
         }
 
         var offset = sigil == 0 ? 0 : 1;
         var max = Math.Min(length, _maxPrefixLength);
-        for (var len = QueryParser.MinWildcardPrefix; len <= max; len++)
+        var h = SeedOf(sigil);
+        for (var i = 0; i < max; i++)
         {
-            if (_prefixLookup.TryGetValue(new ReadOnlySpan<char>(chars, start - offset, len + offset), out var atom))
+            h = TextHash.Step(h, chars[start + i]);
+            if (i + 1 < QueryParser.MinWildcardPrefix)
+            {
+                continue;
+            }
+
+            var bit = BloomBit(h, _bloomShift);
+            if ((_bloom[bit >> 6] & (1UL << (int)bit)) != 0
+                && _prefixLookup.TryGetValue(new ReadOnlySpan<char>(chars, start - offset, i + 1 + offset), out var atom))
             {
                 AddHit(atom, position);
             }
         }
     }
 
+    private static uint SeedOf(int sigil) => sigil switch { 1 => TextHash.HashtagSeed, 2 => TextHash.MentionSeed, _ => TextHash.Seed };
+
+    private static uint BloomBit(uint hash, int shift) => (hash * 0x9E3779B1u) >> shift;
+
+    /// <summary>Sets the bloom bit of a term (its text without sigil) or wildcard prefix (hashed with its scope's seed).</summary>
+    private void SetBloom(Atom atom)
+    {
+        uint hash;
+        if (atom.IsPrefix)
+        {
+            var sigil = atom.Key[0] switch { '#' => 1, '@' => 2, _ => 0 };
+            hash = TextHash.Of(atom.Key.AsSpan(sigil == 0 ? 0 : 1), SeedOf(sigil));
+        }
+        else
+        {
+            hash = TextHash.Of(atom.Key.AsSpan(atom.Key[0] is '#' or '@' ? 1 : 0));
+        }
+
+        var bit = BloomBit(hash, _bloomShift);
+        _bloom[bit >> 6] |= 1UL << (int)bit;
+    }
+
+    /// <summary>
+    /// Keeps about 16 bits per term/prefix atom (a few percent of false positives), rebuilt when the atoms outgrow
+    /// it or when removed atoms left too many stale bits (bits are never cleared one by one: they may be shared).
+    /// </summary>
+    private void MaybeRebuildBloom(bool force)
+    {
+        var live = _terms.Count + _prefixes.Count;
+        var bits = 1 << (32 - _bloomShift);
+        if (!force && live * 16 <= bits && _staleBloomBits <= Math.Max(1024, live))
+        {
+            return;
+        }
+
+        var shift = 32 - 16;
+        while ((1L << (32 - shift)) < live * 16L && shift > 8)
+        {
+            shift--;
+        }
+
+        _bloomShift = shift;
+        _bloom = new ulong[Math.Max(1, (1 << (32 - shift)) / 64)];
+        _staleBloomBits = 0;
+        for (var a = 0; a < _atomCount; a++)
+        {
+            if (_atoms[a] is { } atom && !ReferenceEquals(atom.Dictionary, _fields))
+            {
+                SetBloom(atom);
+            }
+        }
+    }
+
+    private static int GateBucket(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> 48);
+
     private static ulong GateKey(int sigil, char c0, char c1, char c2) => ((ulong)sigil << 48) | ((ulong)c0 << 32) | ((ulong)c1 << 16) | c2;
 
     private void CollectFieldHits(PostDocument doc)
     {
-        if (doc.Lang is { } lang)
+        if (doc.Lang is { } lang && _fieldAtomsOfKind[FieldLang] > 0)
         {
             LookupField(FieldLang, lang);
             var dash = lang.AsSpan().IndexOfAny('-', '_');
@@ -292,17 +397,22 @@ public sealed class ListeningIndex
             }
         }
 
-        if (doc.Channel is { } channel)
+        if (doc.Channel is { } channel && _fieldAtomsOfKind[FieldChannel] > 0)
         {
             LookupField(FieldChannel, channel);
         }
 
-        if (doc.AuthorHandle is { } handle)
+        if (doc.AuthorHandle is { } handle && _fieldAtomsOfKind[FieldAuthor] > 0)
         {
             LookupField(FieldAuthor, handle);
         }
 
-        foreach (var host in doc.Hosts)
+        if (_fieldAtomsOfKind[FieldSite] == 0)
+        {
+            return;
+        }
+
+        foreach (var host in doc.Tokens.Hosts)
         {
             // Every suffix at a dot: "a.example.com" gives "a.example.com", "example.com" and "com", so a
             // site: value anchors on exactly the hosts it accepts.
@@ -339,10 +449,10 @@ public sealed class ListeningIndex
 
     private void AddHit(int atom, int position)
     {
-        if (_atomStamp[atom] != _stamp)
+        if (_slots[atom].Stamp != _stamp)
         {
-            _atomStamp[atom] = _stamp;
-            _atomEnd[atom] = 0;
+            _slots[atom].Stamp = _stamp;
+            _slots[atom].End = 0;
             if (_distinctCount == _distinct.Length)
             {
                 Array.Resize(ref _distinct, _distinct.Length * 2);
@@ -352,7 +462,7 @@ public sealed class ListeningIndex
         }
 
         // _atomEnd counts hits until LayoutPositions turns counts into offsets.
-        _atomEnd[atom]++;
+        _slots[atom].End++;
         if (_hitCount == _hits.Length)
         {
             Array.Resize(ref _hits, _hits.Length * 2);
@@ -372,9 +482,9 @@ public sealed class ListeningIndex
         for (var d = 0; d < _distinctCount; d++)
         {
             var a = _distinct[d];
-            var count = _atomEnd[a];
-            _atomStart[a] = offset;
-            _atomEnd[a] = offset;
+            var count = _slots[a].End;
+            _slots[a].Start = offset;
+            _slots[a].End = offset;
             offset += count;
         }
 
@@ -383,14 +493,14 @@ public sealed class ListeningIndex
         {
             var hit = _hits[h];
             var a = (int)(hit >> 32);
-            _positions[_atomEnd[a]++] = (int)hit;
+            _positions[_slots[a].End++] = (int)hit;
         }
     }
 
     internal ReadOnlySpan<int> Positions(int atom) =>
-        _atomStamp[atom] == _stamp ? new ReadOnlySpan<int>(_positions, _atomStart[atom], _atomEnd[atom] - _atomStart[atom]) : default;
+        _slots[atom].Stamp == _stamp ? new ReadOnlySpan<int>(_positions, _slots[atom].Start, _slots[atom].End - _slots[atom].Start) : default;
 
-    internal bool Present(int atom) => _atomStamp[atom] == _stamp;
+    internal bool Present(int atom) => _slots[atom].Stamp == _stamp;
 
     // ---- building ----
 
@@ -403,6 +513,7 @@ public sealed class ListeningIndex
         {
             Array.Resize(ref _groups, _groups.Length * 2);
             Array.Resize(ref _groupStamp, _groups.Length);
+            Array.Resize(ref _groupFilter, _groups.Length);
         }
 
         var group = new Group(query.Canonical, root, [.. atoms]);
@@ -434,6 +545,7 @@ public sealed class ListeningIndex
         {
             group.Anchors = [];
             group.Filter = -1;
+            _groupFilter[slot] = -1;
             _unanchored.Add(slot);
             return;
         }
@@ -453,9 +565,10 @@ public sealed class ListeningIndex
         }
 
         group.Filter = filter;
+        _groupFilter[slot] = filter;
         foreach (var a in group.Anchors)
         {
-            _atoms[a]!.AddPosting(slot);
+            AddPosting(a, slot);
         }
     }
 
@@ -468,7 +581,7 @@ public sealed class ListeningIndex
 
         foreach (var a in group.Anchors)
         {
-            _atoms[a]!.RemovePosting(slot);
+            RemovePosting(a, slot);
         }
 
         group.Anchors = [];
@@ -579,7 +692,7 @@ public sealed class ListeningIndex
         }
 
         // A little of the prior keeps never-seen atoms ordered by how rare they are likely to be.
-        return (atom.DocCount + (atom.Prior * 20)) / (observed + 20);
+        return (_slots[atomId].DocCount + (atom.Prior * 20)) / (observed + 20);
     }
 
     /// <summary>
@@ -594,7 +707,7 @@ public sealed class ListeningIndex
         for (var a = 0; a < _atomCount; a++)
         {
             var atom = _atoms[a];
-            if (atom is null || atom.PostingCount == 0)
+            if (atom is null || _slots[a].PostingCount == 0)
             {
                 continue;
             }
@@ -603,9 +716,9 @@ public sealed class ListeningIndex
             if (p > atom.CheckedProbability * 2 && p > 0.001)
             {
                 atom.CheckedProbability = p;
-                for (var i = 0; i < atom.PostingCount; i++)
+                for (var i = 0; i < _slots[a].PostingCount; i++)
                 {
-                    moved.Add(atom.Postings[i]);
+                    moved.Add(_slots[a].Postings![i]);
                 }
             }
         }
@@ -705,7 +818,12 @@ public sealed class ListeningIndex
         var atom = AcquireAtom(_prefixes, key, w.Prefix.Length switch { 3 => 0.05, 4 => 0.02, _ => 0.01 }, gate);
         if (!existed)
         {
-            _prefixGate[gate] = _prefixGate.GetValueOrDefault(gate) + 1;
+            var shared = _prefixGate.GetValueOrDefault(gate);
+            _prefixGate[gate] = shared + 1;
+            if (shared == 0)
+            {
+                _gateFilter[GateBucket(gate)]++;
+            }
             _maxPrefixLength = Math.Max(_maxPrefixLength, w.Prefix.Length);
         }
 
@@ -729,13 +847,23 @@ public sealed class ListeningIndex
         {
             var size = _atoms.Length * 2;
             Array.Resize(ref _atoms, size);
-            Array.Resize(ref _atomStamp, size);
-            Array.Resize(ref _atomStart, size);
-            Array.Resize(ref _atomEnd, size);
+            Array.Resize(ref _slots, size);
         }
 
-        _atoms[id] = new Atom(key, dictionary, prior, _postsSeen, gate);
-        _atomStamp[id] = 0;
+        var created = new Atom(key, dictionary, prior, _postsSeen, gate, ReferenceEquals(dictionary, _prefixes));
+        _atoms[id] = created;
+        _slots[id].DocCount = 0;
+        if (!ReferenceEquals(dictionary, _fields))
+        {
+            SetBloom(created);
+            MaybeRebuildBloom(false);
+        }
+        if (ReferenceEquals(dictionary, _fields))
+        {
+            _fieldAtomsOfKind[key[0]]++;
+        }
+
+        _slots[id].Stamp = 0;
         slot = id;
         return id;
     }
@@ -749,20 +877,58 @@ public sealed class ListeningIndex
         }
 
         atom.Dictionary.Remove(atom.Key);
+        if (ReferenceEquals(atom.Dictionary, _fields))
+        {
+            _fieldAtomsOfKind[atom.Key[0]]--;
+        }
+
         if (ReferenceEquals(atom.Dictionary, _prefixes))
         {
             if (--_prefixGate[atom.Gate] == 0)
             {
                 _prefixGate.Remove(atom.Gate);
+                _gateFilter[GateBucket(atom.Gate)]--;
             }
         }
 
         _atoms[id] = null;
         _freeAtoms.Push(id);
+        if (!ReferenceEquals(atom.Dictionary, _fields))
+        {
+            _staleBloomBits++;
+            MaybeRebuildBloom(false);
+        }
     }
 
-    private sealed class Atom(string key, Dictionary<string, int> dictionary, double prior, long seenSince, ulong gate)
+    private void AddPosting(int atom, int slot)
     {
+        ref var postings = ref _slots[atom].Postings;
+        postings ??= new int[1];
+        if (_slots[atom].PostingCount == postings.Length)
+        {
+            Array.Resize(ref postings, postings.Length * 2);
+        }
+
+        postings[_slots[atom].PostingCount++] = slot;
+    }
+
+    private void RemovePosting(int atom, int slot)
+    {
+        var postings = _slots[atom].Postings!;
+        var i = Array.IndexOf(postings, slot, 0, _slots[atom].PostingCount);
+        if (i >= 0)
+        {
+            postings[i] = postings[--_slots[atom].PostingCount];
+            if (_slots[atom].PostingCount == 0)
+            {
+                _slots[atom].Postings = null;
+            }
+        }
+    }
+
+    private sealed class Atom(string key, Dictionary<string, int> dictionary, double prior, long seenSince, ulong gate, bool isPrefix)
+    {
+        public readonly bool IsPrefix = isPrefix;
         /// <summary>For wildcard prefixes: their key in the 3-character gate.</summary>
         public readonly ulong Gate = gate;
         public readonly string Key = key;
@@ -771,28 +937,20 @@ public sealed class ListeningIndex
         public readonly long SeenSince = seenSince;
         public double CheckedProbability = prior;
         public int RefCount = 1;
-        public long DocCount;
-        public int[] Postings = [];
+    }
+
+    private struct AtomSlot
+    {
+        /// <summary>Equals the index's stamp when the atom occurs in the current post.</summary>
+        public int Stamp;
+        /// <summary>The atom's positions in the current post: _positions[Start..End].</summary>
+        public int Start;
+        public int End;
         public int PostingCount;
-
-        public void AddPosting(int slot)
-        {
-            if (PostingCount == Postings.Length)
-            {
-                Array.Resize(ref Postings, Math.Max(2, Postings.Length * 2));
-            }
-
-            Postings[PostingCount++] = slot;
-        }
-
-        public void RemovePosting(int slot)
-        {
-            var i = Array.IndexOf(Postings, slot, 0, PostingCount);
-            if (i >= 0)
-            {
-                Postings[i] = Postings[--PostingCount];
-            }
-        }
+        /// <summary>Posts seen containing the atom (document frequency, for anchor choice).</summary>
+        public long DocCount;
+        /// <summary>Group slots anchored on this atom.</summary>
+        public int[]? Postings;
     }
 
     private sealed class Group(string canonical, Plan root, int[] atoms)
