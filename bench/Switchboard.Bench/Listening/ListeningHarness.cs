@@ -263,12 +263,14 @@ internal static class ListeningHarness
             }),
         };
         var ticks = new long[stages.Length];
+        var allocated = new long[stages.Length];
         for (var pass = 0; pass < 3; pass++)
         {
             for (var start = 0; start < posts.Count; start += 1000)
             {
                 for (var s = 0; s < stages.Length; s++)
                 {
+                    var a0 = GC.GetAllocatedBytesForCurrentThread();
                     var t0 = Stopwatch.GetTimestamp();
                     for (var i = start; i < Math.Min(posts.Count, start + 1000); i++)
                     {
@@ -278,16 +280,16 @@ internal static class ListeningHarness
                     if (pass > 0)
                     {
                         ticks[s] += Stopwatch.GetTimestamp() - t0;
+                        allocated[s] += GC.GetAllocatedBytesForCurrentThread() - a0;
                     }
                 }
             }
         }
 
-        Console.WriteLine($"  per post: {index.AtomsSeen / (double)index.Count:F1}");
         Console.WriteLine($"  10k: atoms/post {index.AtomsSeen * 1.0 / (3 * posts.Count):F1}, postings/post {index.PostingsScanned * 1.0 / (3 * posts.Count):F1}, evaluations/post {index.Evaluations * 1.0 / (3 * posts.Count):F1}");
         for (var s = 0; s < stages.Length; s++)
         {
-            Console.WriteLine($"  {stages[s].Name}: {2.0 * posts.Count / (ticks[s] / (double)Stopwatch.Frequency):N0} posts/s");
+            Console.WriteLine($"  {stages[s].Name}: {2.0 * posts.Count / (ticks[s] / (double)Stopwatch.Frequency):N0} posts/s, {allocated[s] / (2.0 * posts.Count):F1} bytes allocated/post");
         }
     }
 

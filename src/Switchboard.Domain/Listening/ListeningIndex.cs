@@ -62,6 +62,7 @@ public sealed class ListeningIndex
     /// <summary>Bloom bit of a hash = (hash * golden) &gt;&gt; shift; the bloom has 2^(32 - shift) bits.</summary>
     private int _bloomShift = 16;
     private int _staleBloomBits;
+    private int _eagerCount;
 
     private Atom?[] _atoms = new Atom?[256];
     private int _atomCount;
@@ -85,6 +86,8 @@ public sealed class ListeningIndex
     private long[] _hits = new long[256];
     private int _hitCount;
     private int[] _positions = new int[256];
+    private int _lazyEnd;
+    private PostDocument? _currentDoc;
     private int[] _groupStamp = new int[256];
     private int[] _groupFilter = new int[256];
     private char[] _keyBuffer = new char[128];
@@ -159,6 +162,7 @@ public sealed class ListeningIndex
         ArgumentNullException.ThrowIfNull(doc);
         ArgumentNullException.ThrowIfNull(results);
         NextStamp();
+        _currentDoc = doc;
         CollectHits(doc);
         LayoutPositions();
 
@@ -169,8 +173,13 @@ public sealed class ListeningIndex
         for (var d = 0; d < _distinctCount; d++)
         {
             var a = _distinct[d];
-            _slots[a].DocCount++;
-            var count = _slots[a].PostingCount;
+            ref var atomSlot = ref _slots[a];
+            if (atomSlot.EagerRefs > 0)
+            {
+                atomSlot.DocCount++;
+            }
+
+            var count = atomSlot.PostingCount;
             if (count == 0)
             {
                 continue;
@@ -188,7 +197,7 @@ public sealed class ListeningIndex
 
                 _groupStamp[slot] = _stamp;
                 var filter = _groupFilter[slot];
-                if (filter >= 0 && _slots[filter].Stamp != _stamp)
+                if (filter >= 0 && !Present(filter))
                 {
                     continue;
                 }
@@ -212,6 +221,7 @@ public sealed class ListeningIndex
         }
 
         ctx.Doc = null;
+        _currentDoc = null;
         if (_postsSeen >= _nextRebalance)
         {
             Rebalance();
@@ -356,7 +366,7 @@ public sealed class ListeningIndex
     /// </summary>
     private void MaybeRebuildBloom(bool force)
     {
-        var live = _terms.Count + _prefixes.Count;
+        var live = _eagerCount;
         var bits = 1 << (32 - _bloomShift);
         if (!force && live * 16 <= bits && _staleBloomBits <= Math.Max(1024, live))
         {
@@ -374,7 +384,7 @@ public sealed class ListeningIndex
         _staleBloomBits = 0;
         for (var a = 0; a < _atomCount; a++)
         {
-            if (_atoms[a] is { } atom && !ReferenceEquals(atom.Dictionary, _fields))
+            if (_atoms[a] is { Field: false } atom && _slots[a].EagerRefs > 0)
             {
                 SetBloom(atom);
             }
@@ -488,6 +498,7 @@ public sealed class ListeningIndex
             offset += count;
         }
 
+        _lazyEnd = _hitCount;
         // Hits arrive in token order, so each atom's positions come out sorted.
         for (var h = 0; h < _hitCount; h++)
         {
@@ -497,10 +508,73 @@ public sealed class ListeningIndex
         }
     }
 
-    internal ReadOnlySpan<int> Positions(int atom) =>
-        _slots[atom].Stamp == _stamp ? new ReadOnlySpan<int>(_positions, _slots[atom].Start, _slots[atom].End - _slots[atom].Start) : default;
+    internal ReadOnlySpan<int> Positions(int atom)
+    {
+        ref var slot = ref _slots[atom];
+        if (slot.Stamp != _stamp)
+        {
+            ResolveLazily(atom);
+        }
 
-    internal bool Present(int atom) => _slots[atom].Stamp == _stamp;
+        return new ReadOnlySpan<int>(_positions, slot.Start, slot.End - slot.Start);
+    }
+
+    internal bool Present(int atom)
+    {
+        ref var slot = ref _slots[atom];
+        if (slot.Stamp != _stamp)
+        {
+            ResolveLazily(atom);
+        }
+
+        return slot.End > slot.Start;
+    }
+
+    /// <summary>
+    /// Finds a non-eager atom's positions by scanning the post's tokens. Only eager atoms (anchors) are
+    /// looked up for every post; the others are needed only when a candidate query is evaluated, which is rare, so
+    /// a token scan then costs less than a dictionary lookup for every token of every post.
+    /// </summary>
+    private void ResolveLazily(int id)
+    {
+        ref var slot = ref _slots[id];
+        slot.Stamp = _stamp;
+        slot.Start = _lazyEnd;
+        slot.End = _lazyEnd;
+        var atom = _atoms[id]!;
+        if (slot.EagerRefs > 0 || atom.Field)
+        {
+            // Eager and field atoms were all looked up already: not found means absent.
+            return;
+        }
+
+        var tokens = _currentDoc!.Tokens;
+        var chars = tokens.Chars;
+        if (_positions.Length < _lazyEnd + tokens.Count)
+        {
+            Array.Resize(ref _positions, Math.Max(_positions.Length * 2, _lazyEnd + tokens.Count));
+        }
+
+        var text = atom.Text.AsSpan();
+        for (var p = 0; p < tokens.Count; p++)
+        {
+            ref readonly var t = ref tokens.Tokens[p];
+            if (!QueryNode.ScopeAccepts(atom.Scope, t.Kind))
+            {
+                continue;
+            }
+
+            var hit = atom.IsPrefix
+                ? t.Kind != TokenKind.Emoji && t.Length >= text.Length && new ReadOnlySpan<char>(chars, t.Start, text.Length).SequenceEqual(text)
+                : t.Hash == atom.Hash && new ReadOnlySpan<char>(chars, t.Start, t.Length).SequenceEqual(text);
+            if (hit)
+            {
+                _positions[_lazyEnd++] = p;
+            }
+        }
+
+        slot.End = _lazyEnd;
+    }
 
     // ---- building ----
 
@@ -569,6 +643,7 @@ public sealed class ListeningIndex
         foreach (var a in group.Anchors)
         {
             AddPosting(a, slot);
+            AddEager(a);
         }
     }
 
@@ -582,9 +657,12 @@ public sealed class ListeningIndex
         foreach (var a in group.Anchors)
         {
             RemovePosting(a, slot);
+            RemoveEager(a);
         }
 
         group.Anchors = [];
+        group.Filter = -1;
+        _groupFilter[slot] = -1;
     }
 
     /// <summary>Cheapest set of atoms such that every matching post contains one; null if there is none.</summary>
@@ -685,7 +763,9 @@ public sealed class ListeningIndex
     private double Probability(int atomId)
     {
         var atom = _atoms[atomId]!;
-        var observed = _postsSeen - atom.SeenSince;
+        // Frequencies are observed only while an atom is eager (looked up in every post); what was learned then is
+        // kept when it stops being eager, so a frequent word does not look rare again.
+        var observed = atom.ObservedPosts + (_slots[atomId].EagerRefs > 0 ? _postsSeen - atom.EagerSince : 0);
         if (observed < MinObservations)
         {
             return atom.Prior;
@@ -850,20 +930,13 @@ public sealed class ListeningIndex
             Array.Resize(ref _slots, size);
         }
 
-        var created = new Atom(key, dictionary, prior, _postsSeen, gate, ReferenceEquals(dictionary, _prefixes));
-        _atoms[id] = created;
-        _slots[id].DocCount = 0;
-        if (!ReferenceEquals(dictionary, _fields))
-        {
-            SetBloom(created);
-            MaybeRebuildBloom(false);
-        }
+        _atoms[id] = new Atom(key, dictionary, prior, _postsSeen, gate, ReferenceEquals(dictionary, _prefixes), ReferenceEquals(dictionary, _fields));
+        _slots[id] = default;
         if (ReferenceEquals(dictionary, _fields))
         {
             _fieldAtomsOfKind[key[0]]++;
         }
 
-        _slots[id].Stamp = 0;
         slot = id;
         return id;
     }
@@ -893,8 +966,38 @@ public sealed class ListeningIndex
 
         _atoms[id] = null;
         _freeAtoms.Push(id);
-        if (!ReferenceEquals(atom.Dictionary, _fields))
+    }
+
+    /// <summary>An atom is eager (looked up in every post, its bloom bit set) while some group anchors on it.</summary>
+    private void AddEager(int id)
+    {
+        if (_slots[id].EagerRefs++ > 0)
         {
+            return;
+        }
+
+        var atom = _atoms[id]!;
+        atom.EagerSince = _postsSeen;
+        if (!atom.Field)
+        {
+            _eagerCount++;
+            SetBloom(atom);
+            MaybeRebuildBloom(false);
+        }
+    }
+
+    private void RemoveEager(int id)
+    {
+        if (--_slots[id].EagerRefs > 0)
+        {
+            return;
+        }
+
+        var atom = _atoms[id]!;
+        atom.ObservedPosts += _postsSeen - atom.EagerSince;
+        if (!atom.Field)
+        {
+            _eagerCount--;
             _staleBloomBits++;
             MaybeRebuildBloom(false);
         }
@@ -926,7 +1029,7 @@ public sealed class ListeningIndex
         }
     }
 
-    private sealed class Atom(string key, Dictionary<string, int> dictionary, double prior, long seenSince, ulong gate, bool isPrefix)
+    private sealed class Atom(string key, Dictionary<string, int> dictionary, double prior, long seenSince, ulong gate, bool isPrefix, bool fieldDictionary)
     {
         public readonly bool IsPrefix = isPrefix;
         /// <summary>For wildcard prefixes: their key in the 3-character gate.</summary>
@@ -934,7 +1037,13 @@ public sealed class ListeningIndex
         public readonly string Key = key;
         public readonly Dictionary<string, int> Dictionary = dictionary;
         public readonly double Prior = prior;
-        public readonly long SeenSince = seenSince;
+        public long ObservedPosts;
+        public long EagerSince = seenSince;
+        public readonly bool Field = fieldDictionary;
+        /// <summary>The folded text without sigil (term) or the prefix without sigil and <c>*</c>.</summary>
+        public readonly string Text = key.Length > 0 && key[0] is '#' or '@' ? key[1..] : key;
+        public readonly TermScope Scope = key.Length > 0 ? key[0] switch { '#' => TermScope.Hashtag, '@' => TermScope.Mention, _ => TermScope.Any } : TermScope.Any;
+        public readonly uint Hash = TextHash.Of(key.Length > 0 && key[0] is '#' or '@' ? key.AsSpan(1) : key);
         public double CheckedProbability = prior;
         public int RefCount = 1;
     }
@@ -951,6 +1060,8 @@ public sealed class ListeningIndex
         public long DocCount;
         /// <summary>Group slots anchored on this atom.</summary>
         public int[]? Postings;
+        /// <summary>Groups anchored on the atom: while positive it is looked up in every post.</summary>
+        public int EagerRefs;
     }
 
     private sealed class Group(string canonical, Plan root, int[] atoms)
