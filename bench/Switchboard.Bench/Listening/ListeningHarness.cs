@@ -30,6 +30,7 @@ internal static class ListeningHarness
             return 0;
         }
 
+        Console.WriteLine($"load average at start: {LoadAverage()}");
         Console.WriteLine($"listening benchmark: seed {seed}, {postCount:N0} posts, {Environment.ProcessorCount} cores visible, single thread, {RuntimeInfo()}");
         var sw = Stopwatch.StartNew();
         var texts = LoadTexts(shared);
@@ -77,7 +78,7 @@ internal static class ListeningHarness
             var b = built[i];
             var (naive, bad, sample) = Naive(b.Index, sets[i].Queries, posts);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {b.Name}: {rates[i]:N0} posts/s, {evaluations[i]:F1} queries evaluated/post, naive {naive:N0} posts/s on {sample} posts, build {b.BuildMs:N0} ms, {b.BytesPerQuery:N0} B/query"));
+                $"  {b.Name}: {rates[i]:N0} posts/s, {evaluations[i]:F1} queries evaluated/post, naive {naive:N0} posts/s on {sample} posts, build {b.BuildMs:N0} ms (parsing the same queries: {b.ParseMs:N0} ms), {b.BytesPerQuery:N0} B/query"));
             results.Add(new Row(b.Name, sets[i].Queries.Count, b.Index.DistinctCount, rates[i], naive, b.BuildMs, b.BytesPerQuery, matched[i], bad));
         }
 
@@ -94,6 +95,7 @@ internal static class ListeningHarness
         var adversarial = results.Single(r => r.Name.StartsWith("adversarial", StringComparison.Ordinal));
         Console.WriteLine();
         Console.WriteLine($"  adversarial slowdown vs realistic 10k: {realistic10k.PostsPerSecond / adversarial.PostsPerSecond:F2}x");
+        Console.WriteLine($"  load average at end: {LoadAverage()}");
         var mismatches = results.Sum(r => r.Mismatches);
         Console.WriteLine($"  matcher vs naive disagreements on the sampled posts: {mismatches}");
         return mismatches == 0 ? 0 : 1;
@@ -102,7 +104,7 @@ internal static class ListeningHarness
     private sealed record Row(string Name, int Queries, int Distinct, double PostsPerSecond, double NaivePostsPerSecond,
         double BuildMs, double BytesPerQuery, double MatchesPerPost, int Mismatches);
 
-    private sealed record Built(string Name, ListeningIndex Index, double BuildMs, double BytesPerQuery);
+    private sealed record Built(string Name, ListeningIndex Index, double BuildMs, double BytesPerQuery, double ParseMs);
 
     private static Built Build(string name, List<CompiledQuery> queries)
     {
@@ -120,7 +122,16 @@ internal static class ListeningHarness
 
         var buildMs = sw.Elapsed.TotalMilliseconds;
         var after = GC.GetTotalMemory(true);
-        return new Built(name, index, buildMs, (after - before) / (double)queries.Count);
+
+        // Parsing the same queries, timed in the same run: a reference for the build time on a loaded machine.
+        sw.Restart();
+        foreach (var q in queries)
+        {
+            QueryParser.Parse(q.Source);
+        }
+
+        var parseMs = sw.Elapsed.TotalMilliseconds;
+        return new Built(name, index, buildMs, (after - before) / (double)queries.Count, parseMs);
     }
 
     private static (double Floor, double[] Rates, double[] EvaluationsPerPost, double[] MatchesPerPost) Interleaved(
@@ -507,6 +518,18 @@ internal static class ListeningHarness
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var v) ? v : fallback;
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
     }
 
     private static string RuntimeInfo() =>
