@@ -895,22 +895,7 @@ public sealed class ListeningIndex
 
     private int AcquirePrefix(WildcardNode w)
     {
-        var key = w.Key;
-        var existed = _prefixes.ContainsKey(key);
-        var gate = GateOf(w);
-        var atom = AcquireAtom(_prefixes, key, w.Prefix.Length switch { 3 => 0.05, 4 => 0.02, _ => 0.01 }, gate);
-        if (!existed)
-        {
-            var shared = _prefixGate.GetValueOrDefault(gate);
-            _prefixGate[gate] = shared + 1;
-            if (shared == 0 && _gateFilter[GateBucket(gate)]++ == 0)
-            {
-                _gateBits[GateBucket(gate) >> 6] |= 1UL << GateBucket(gate);
-            }
-            _maxPrefixLength = Math.Max(_maxPrefixLength, w.Prefix.Length);
-        }
-
-        return atom;
+        return AcquireAtom(_prefixes, w.Key, w.Prefix.Length switch { 3 => 0.05, 4 => 0.02, _ => 0.01 }, GateOf(w));
     }
 
     private static ulong GateOf(WildcardNode w) =>
@@ -958,18 +943,6 @@ public sealed class ListeningIndex
             _fieldAtomsOfKind[atom.Key[0]]--;
         }
 
-        if (ReferenceEquals(atom.Dictionary, _prefixes))
-        {
-            if (--_prefixGate[atom.Gate] == 0)
-            {
-                _prefixGate.Remove(atom.Gate);
-                if (--_gateFilter[GateBucket(atom.Gate)] == 0)
-                {
-                    _gateBits[GateBucket(atom.Gate) >> 6] &= ~(1UL << GateBucket(atom.Gate));
-                }
-            }
-        }
-
         _atoms[id] = null;
         _freeAtoms.Push(id);
     }
@@ -990,6 +963,19 @@ public sealed class ListeningIndex
             SetBloom(atom);
             MaybeRebuildBloom(false);
         }
+
+        if (atom.IsPrefix)
+        {
+            // Only eager prefixes pass the gate: the others are found by the lazy scan when a candidate needs them.
+            var shared = _prefixGate.GetValueOrDefault(atom.Gate);
+            _prefixGate[atom.Gate] = shared + 1;
+            if (shared == 0 && _gateFilter[GateBucket(atom.Gate)]++ == 0)
+            {
+                _gateBits[GateBucket(atom.Gate) >> 6] |= 1UL << GateBucket(atom.Gate);
+            }
+
+            _maxPrefixLength = Math.Max(_maxPrefixLength, atom.Text.Length);
+        }
     }
 
     private void RemoveEager(int id)
@@ -1006,6 +992,15 @@ public sealed class ListeningIndex
             _eagerCount--;
             _staleBloomBits++;
             MaybeRebuildBloom(false);
+        }
+
+        if (atom.IsPrefix && --_prefixGate[atom.Gate] == 0)
+        {
+            _prefixGate.Remove(atom.Gate);
+            if (--_gateFilter[GateBucket(atom.Gate)] == 0)
+            {
+                _gateBits[GateBucket(atom.Gate) >> 6] &= ~(1UL << GateBucket(atom.Gate));
+            }
         }
     }
 
