@@ -48,10 +48,10 @@ public sealed class ListeningIndex
     /// <summary>First three characters (and sigil) of every wildcard prefix → how many prefixes share them.</summary>
     private readonly Dictionary<ulong, int> _prefixGate = [];
     /// <summary>
-    /// The gate as a hashed counting filter, checked first for every token: an array read instead of a dictionary
-    /// lookup, because most tokens start like no wildcard prefix. Counts are per bucket of distinct gate keys.
+    /// Distinct gate keys per hashed bucket (build-time bookkeeping for <see cref="_gateBits"/>, which every token
+    /// checks first: a bit test instead of a dictionary lookup, because most tokens start like no anchor prefix).
     /// </summary>
-    private readonly ushort[] _gateFilter = new ushort[1 << 16];
+    private readonly Dictionary<int, int> _gateFilter = [];
     /// <summary>Non-zero buckets of <see cref="_gateFilter"/> as bits: 8 KB, so the per-token check stays in cache.</summary>
     private readonly ulong[] _gateBits = new ulong[(1 << 16) / 64];
     private int _maxPrefixLength;
@@ -969,9 +969,12 @@ public sealed class ListeningIndex
             // Only eager prefixes pass the gate: the others are found by the lazy scan when a candidate needs them.
             var shared = _prefixGate.GetValueOrDefault(atom.Gate);
             _prefixGate[atom.Gate] = shared + 1;
-            if (shared == 0 && _gateFilter[GateBucket(atom.Gate)]++ == 0)
+            if (shared == 0)
             {
-                _gateBits[GateBucket(atom.Gate) >> 6] |= 1UL << GateBucket(atom.Gate);
+                var bucket = GateBucket(atom.Gate);
+                var inBucket = _gateFilter.GetValueOrDefault(bucket);
+                _gateFilter[bucket] = inBucket + 1;
+                _gateBits[bucket >> 6] |= 1UL << bucket;
             }
 
             _maxPrefixLength = Math.Max(_maxPrefixLength, atom.Text.Length);
@@ -997,9 +1000,11 @@ public sealed class ListeningIndex
         if (atom.IsPrefix && --_prefixGate[atom.Gate] == 0)
         {
             _prefixGate.Remove(atom.Gate);
-            if (--_gateFilter[GateBucket(atom.Gate)] == 0)
+            var bucket = GateBucket(atom.Gate);
+            if (--_gateFilter[bucket] == 0)
             {
-                _gateBits[GateBucket(atom.Gate) >> 6] &= ~(1UL << GateBucket(atom.Gate));
+                _gateFilter.Remove(bucket);
+                _gateBits[bucket >> 6] &= ~(1UL << bucket);
             }
         }
     }
