@@ -16,8 +16,7 @@ internal static class PostsEndpoints
     public static RouteGroupBuilder MapPostsApi(this RouteGroupBuilder api)
     {
         api.MapPost("/posts", IngestAsync).WithTags("Ingest")
-            .WithSummary("Deliver posts (JSON object or JSONL); answers after they are durably stored")
-            .Accepts<PostDto>("application/json", "application/x-ndjson");
+            .WithSummary("Deliver posts (JSON object or JSONL); answers after they are durably stored");
         return api;
     }
 
@@ -77,8 +76,3 @@ internal static class PostsEndpoints
 }
 
 internal sealed record IngestResponse(int Stored, int Duplicates);
-
-/// <summary>The Switchboard post format, for the OpenAPI document (docs/post-format.md).</summary>
-internal sealed record PostDto(string Id, string Channel, string Text, string? CreatedAt, AuthorDto? Author, string? Lang, string? Url, string? InReplyTo);
-
-internal sealed record AuthorDto(string? Id, string? Handle, string? Name, long? Followers, bool? Verified);

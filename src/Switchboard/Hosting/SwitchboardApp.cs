@@ -26,6 +26,7 @@ internal static class SwitchboardApp
         {
             Args = settings.Args ?? [],
             ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(SwitchboardApp).Assembly.GetName().Name,
         });
         // Static web assets (the Blazor script, CSS) are served from the build output's manifest even outside
         // Development, so `dotnet run` and the built executable behave the same.
