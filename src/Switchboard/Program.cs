@@ -7,6 +7,7 @@ using Switchboard.Storage;
 var root = new RootCommand("Switchboard: listen, classify, route, escalate and engage — the social media team's system");
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(UserCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
 return await root.Parse(args).InvokeAsync();

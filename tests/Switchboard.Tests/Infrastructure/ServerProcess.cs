@@ -31,10 +31,13 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public string Log { get { lock (_log) { return _log.ToString(); } } }
 
-    public static async Task<ServerProcess> StartAsync(params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(params string[] extraArgs) =>
+        StartInAsync(Directory.CreateTempSubdirectory("switchboard-serve-").FullName, extraArgs);
+
+    /// <summary>Starts the server in a given working folder, e.g. to restart it on the same ./data/.</summary>
+    public static async Task<ServerProcess> StartInAsync(string workDir, params string[] extraArgs)
     {
         var port = FreePort();
-        var workDir = Directory.CreateTempSubdirectory("switchboard-serve-").FullName;
         var address = new Uri($"http://127.0.0.1:{port}");
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { Repo.SwitchboardDll, "serve", "--urls", address.ToString().TrimEnd('/') }.Concat(extraArgs))
@@ -100,6 +103,16 @@ internal sealed class ServerProcess : IAsyncDisposable
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing; what was committed is all that survives.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

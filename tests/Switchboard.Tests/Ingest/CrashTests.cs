@@ -82,6 +82,94 @@ public class CrashTests(ITestOutputHelper output)
             "SELECT COUNT(*) FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)"));
     }
 
+    [Fact]
+    public async Task Killing_the_server_during_deliveries_loses_no_acknowledged_post_and_redelivery_stores_each_once()
+    {
+        const int total = 6_000;
+        const int chunk = 100;
+        var lines = Enumerable.Range(0, total).Select(i => JsonSerializer.Serialize(new
+        {
+            id = "d" + i,
+            channel = "bluesky",
+            text = $"delivery {i}: my Pulse earbuds are broken",
+            in_reply_to = i % 4 == 3 ? "d" + (i - 1) : null,
+        })).ToArray();
+
+        var server = await ServerProcess.StartAsync();
+        var workDir = server.WorkDir;
+        await server.RunCliAsync("user", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "admin", "--password", "a long passphrase");
+        var token = await server.RunCliAsync("token", "create", "--user", "ops@example.com");
+        var acknowledged = new HashSet<int>();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(30) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            var killer = Task.Run(async () =>
+            {
+                while (acknowledged.Count < 1_500)
+                {
+                    await Task.Delay(10);
+                }
+
+                await server.KillAsync();
+            });
+            for (var start = 0; start < total; start += chunk)
+            {
+                try
+                {
+                    var body = string.Join('\n', lines[start..Math.Min(total, start + chunk)]);
+                    var response = await http.PostAsync("/api/posts", new StringContent(body));
+                    if (response.IsSuccessStatusCode)
+                    {
+                        lock (acknowledged)
+                        {
+                            acknowledged.UnionWith(Enumerable.Range(start, Math.Min(chunk, total - start)));
+                        }
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    break; // the server is gone
+                }
+            }
+
+            await killer;
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        output.WriteLine($"{acknowledged.Count} posts acknowledged before the kill");
+        Assert.InRange(acknowledged.Count, 1_500, total - 1);
+
+        // Every acknowledged post survived the SIGKILL.
+        var db = Storage.Database.Sqlite(Path.Combine(workDir, "data", "switchboard.db"));
+        await using (var conn = await db.OpenAsync())
+        {
+            var stored = (await conn.QueryAsync<string>("SELECT external_id FROM messages")).ToHashSet();
+            Assert.All(acknowledged, i => Assert.Contains("d" + i, stored));
+        }
+
+        // The client redelivers everything (it cannot know what the crash took): each post ends up stored once.
+        await using var restarted = await ServerProcess.StartInAsync(workDir);
+        using (var http = new HttpClient { BaseAddress = restarted.Address })
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            for (var start = 0; start < total; start += chunk)
+            {
+                var response = await http.PostAsync("/api/posts", new StringContent(string.Join('\n', lines[start..Math.Min(total, start + chunk)])));
+                Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            }
+        }
+
+        await using var check = await db.OpenAsync();
+        Assert.Equal("ok", await check.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
+        Assert.Equal(total, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM messages"));
+        Assert.Equal(total, await check.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT external_id) FROM messages"));
+        Assert.Equal(total - (total / 4), await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM conversations"));
+    }
+
     private static Process Start(string file, string db)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
