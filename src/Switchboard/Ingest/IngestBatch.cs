@@ -204,9 +204,16 @@ internal static class IngestBatch
             tx);
     }
 
-    private static string Subject(string text)
+    internal static string Subject(string text)
     {
         var flat = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        return flat.Length <= 140 ? flat : flat[..139] + "…";
+        if (flat.Length <= 140)
+        {
+            return flat;
+        }
+
+        // Never cut between the two halves of a surrogate pair: a lone half is not valid text (PostgreSQL refuses it).
+        var cut = char.IsHighSurrogate(flat[138]) ? 138 : 139;
+        return flat[..cut] + "…";
     }
 }

@@ -97,4 +97,15 @@ public class ThreadingTests
         Assert.Equal("a-1", author);
         Assert.Equal("out", await conn.ExecuteScalarAsync<string>("SELECT direction FROM messages WHERE external_id = 'b'"));
     }
+
+    [Fact]
+    public void A_long_subject_is_never_cut_inside_a_surrogate_pair()
+    {
+        // Regression: a twcs tweet with an emoji at character 139 produced a lone surrogate that PostgreSQL refused.
+        var text = new string('a', 138) + "🎉 and more text after the emoji";
+        var subject = IngestBatch.Subject(text);
+        Assert.EndsWith("…", subject, StringComparison.Ordinal);
+        Assert.False(char.IsHighSurrogate(subject[^2]));
+        Assert.Equal(text[..138] + "…", subject);
+    }
 }
