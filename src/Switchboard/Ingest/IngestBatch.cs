@@ -69,7 +69,8 @@ internal static class IngestBatch
                 new { c = post.Channel, e = post.Id }, tx)).ToList();
             conversationId ??= orphanConversations.Count > 0 ? orphanConversations.Min() : null;
 
-            if (conversationId is null)
+            var isNew = conversationId is null;
+            if (isNew)
             {
                 var decision = triage is null ? null : DepartmentRouting.Decide(triage, post.Channel);
                 long? teamId = decision is not null && teams.TryGetValue(decision.TeamSlug, out var t) ? t : null;
@@ -77,7 +78,7 @@ internal static class IngestBatch
                     """
                     INSERT INTO conversations (channel, root_external_id, author_id, team_id, status, priority, subject,
                         message_count, sentiment, intent, department, urgency, route_reason, created_at, last_message_at, updated_at)
-                    VALUES (@channel, @root, @author, @team, 'open', @priority, @subject, 0, @sentiment, @intent, @department,
+                    VALUES (@channel, @root, @author, @team, 'open', @priority, @subject, 1, @sentiment, @intent, @department,
                         @urgency, @reason, @created, @created, @now)
                     RETURNING id
                     """,
@@ -129,6 +130,7 @@ internal static class IngestBatch
                     explain = triage is null ? null : JsonSerializer.Serialize(new { rules = triage.Explain }),
                 }, tx);
 
+            var merged = false;
             foreach (var orphan in orphanConversations.Where(o => o != conversationId))
             {
                 await conn.ExecuteAsync("UPDATE messages SET conversation_id = @to WHERE conversation_id = @from",
@@ -136,10 +138,28 @@ internal static class IngestBatch
                 await conn.ExecuteAsync("DELETE FROM conversations WHERE id = @id", new { id = orphan }, tx);
                 touched.Remove(orphan);
                 newConversations--;
+                merged = true;
             }
 
-            await RefreshConversationAsync(db, conn, tx, conversationId.Value, now);
-            touched.Add(conversationId.Value);
+            if (!isNew)
+            {
+                // The common case (a reply arriving after its parent) is one incremental update; only a post older than
+                // the conversation, a first inbound message, or a merge needs the full recomputation.
+                var (start, author) = await conn.QueryFirstAsync<(long CreatedAt, long? AuthorId)>(
+                    $"""
+                    UPDATE conversations SET message_count = message_count + 1,
+                      last_message_at = {db.Greatest}(last_message_at, @created), updated_at = {db.Greatest}(updated_at, @now)
+                    WHERE id = @id RETURNING created_at, author_id
+                    """, new { id = conversationId, created = createdAt, now }, tx);
+                merged |= createdAt < start || (author is null && !post.Outgoing);
+            }
+
+            if (merged)
+            {
+                await RefreshConversationAsync(db, conn, tx, conversationId!.Value, now);
+            }
+
+            touched.Add(conversationId!.Value);
             outcomes[i] = IngestOutcome.Stored;
         }
 
