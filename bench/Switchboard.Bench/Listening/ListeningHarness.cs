@@ -61,7 +61,8 @@ internal static class ListeningHarness
 
         if (args.Contains("--diag"))
         {
-            Diagnose(posts, vocabulary, sets[1].Queries);
+            var which = Math.Clamp(IntArg(args, "--diag-set", 1), 0, sets.Count - 1);
+            Diagnose(posts, vocabulary, sets[which].Queries);
             return 0;
         }
 
@@ -266,7 +267,7 @@ internal static class ListeningHarness
                 doc.Load(p);
                 empty.Match(doc, results);
             }),
-            ("load + 10k index", p =>
+            ("load + index", p =>
             {
                 doc.Load(p);
                 results.Clear();
@@ -297,7 +298,7 @@ internal static class ListeningHarness
             }
         }
 
-        Console.WriteLine($"  10k: atoms/post {index.AtomsSeen * 1.0 / (3 * posts.Count):F1}, postings/post {index.PostingsScanned * 1.0 / (3 * posts.Count):F1}, evaluations/post {index.Evaluations * 1.0 / (3 * posts.Count):F1}");
+        Console.WriteLine($"  {queries.Count} queries: atoms/post {index.AtomsSeen * 1.0 / (3 * posts.Count):F1}, postings/post {index.PostingsScanned * 1.0 / (3 * posts.Count):F1}, evaluations/post {index.Evaluations * 1.0 / (3 * posts.Count):F1}");
         for (var s = 0; s < stages.Length; s++)
         {
             Console.WriteLine($"  {stages[s].Name}: {2.0 * posts.Count / (ticks[s] / (double)Stopwatch.Frequency):N0} posts/s, {allocated[s] / (2.0 * posts.Count):F1} bytes allocated/post");

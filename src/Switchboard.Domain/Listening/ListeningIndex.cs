@@ -91,7 +91,6 @@ public sealed class ListeningIndex
     private int _lazyEnd;
     private PostDocument? _currentDoc;
     private int[] _groupStamp = new int[256];
-    private int[] _groupFilter = new int[256];
     private char[] _keyBuffer = new char[128];
     private readonly MatchContext _context;
 
@@ -191,15 +190,21 @@ public sealed class ListeningIndex
             PostingsScanned += count;
             for (var i = 0; i < count; i++)
             {
-                var slot = postings[i];
-                if (_groupStamp[slot] == _stamp)
+                // The posting carries what is needed to skip a candidate without touching the group: its filter
+                // atom, and whether other anchors may have reached it already in this post.
+                ref readonly var posting = ref postings[i];
+                var slot = posting.Slot;
+                if (posting.SharedAnchor)
                 {
-                    continue;
+                    if (_groupStamp[slot] == _stamp)
+                    {
+                        continue;
+                    }
+
+                    _groupStamp[slot] = _stamp;
                 }
 
-                _groupStamp[slot] = _stamp;
-                var filter = _groupFilter[slot];
-                if (filter >= 0 && !Present(filter))
+                if (posting.Filter >= 0 && !Present(posting.Filter))
                 {
                     continue;
                 }
@@ -590,7 +595,6 @@ public sealed class ListeningIndex
         {
             Array.Resize(ref _groups, _groups.Length * 2);
             Array.Resize(ref _groupStamp, _groups.Length);
-            Array.Resize(ref _groupFilter, _groups.Length);
         }
 
         var group = new Group(query.Canonical, root, [.. atoms]);
@@ -622,7 +626,6 @@ public sealed class ListeningIndex
         {
             group.Anchors = [];
             group.Filter = -1;
-            _groupFilter[slot] = -1;
             _unanchored.Add(slot);
             return;
         }
@@ -642,10 +645,9 @@ public sealed class ListeningIndex
         }
 
         group.Filter = filter;
-        _groupFilter[slot] = filter;
         foreach (var a in group.Anchors)
         {
-            AddPosting(a, slot);
+            AddPosting(a, new Posting(slot, filter, group.Anchors.Length > 1));
             AddEager(a);
         }
     }
@@ -665,7 +667,6 @@ public sealed class ListeningIndex
 
         group.Anchors = [];
         group.Filter = -1;
-        _groupFilter[slot] = -1;
     }
 
     /// <summary>Cheapest set of atoms such that every matching post contains one; null if there is none.</summary>
@@ -801,7 +802,7 @@ public sealed class ListeningIndex
                 atom.CheckedProbability = p;
                 for (var i = 0; i < _slots[a].PostingCount; i++)
                 {
-                    moved.Add(_slots[a].Postings![i]);
+                    moved.Add(_slots[a].Postings![i].Slot);
                 }
             }
         }
@@ -1009,23 +1010,28 @@ public sealed class ListeningIndex
         }
     }
 
-    private void AddPosting(int atom, int slot)
+    private void AddPosting(int atom, Posting posting)
     {
         ref var postings = ref _slots[atom].Postings;
-        postings ??= new int[1];
+        postings ??= new Posting[1];
         if (_slots[atom].PostingCount == postings.Length)
         {
             Array.Resize(ref postings, postings.Length * 2);
         }
 
-        postings[_slots[atom].PostingCount++] = slot;
+        postings[_slots[atom].PostingCount++] = posting;
     }
 
     private void RemovePosting(int atom, int slot)
     {
         var postings = _slots[atom].Postings!;
-        var i = Array.IndexOf(postings, slot, 0, _slots[atom].PostingCount);
-        if (i >= 0)
+        var i = 0;
+        while (i < _slots[atom].PostingCount && postings[i].Slot != slot)
+        {
+            i++;
+        }
+
+        if (i < _slots[atom].PostingCount)
         {
             postings[i] = postings[--_slots[atom].PostingCount];
             if (_slots[atom].PostingCount == 0)
@@ -1054,6 +1060,11 @@ public sealed class ListeningIndex
         public int RefCount = 1;
     }
 
+    /// <param name="Slot">The group anchored here.</param>
+    /// <param name="Filter">An atom the group requires besides its anchors (checked before evaluating), or -1.</param>
+    /// <param name="SharedAnchor">The group has several anchors (an OR), so it may be reached twice in one post.</param>
+    private readonly record struct Posting(int Slot, int Filter, bool SharedAnchor);
+
     private struct AtomSlot
     {
         /// <summary>Equals the index's stamp when the atom occurs in the current post.</summary>
@@ -1065,7 +1076,7 @@ public sealed class ListeningIndex
         /// <summary>Posts seen containing the atom (document frequency, for anchor choice).</summary>
         public long DocCount;
         /// <summary>Group slots anchored on this atom.</summary>
-        public int[]? Postings;
+        public Posting[]? Postings;
         /// <summary>Groups anchored on the atom: while positive it is looked up in every post.</summary>
         public int EagerRefs;
     }
