@@ -75,6 +75,7 @@ internal static class SentimentAnalyzer
         var items = b.Items;
         count = 0;
         var negationLeft = 0;
+        var negatorAt = -1;
         var contrastAt = -1;
         var exclamations = 0;
         var prevDegree = 1f;
@@ -181,6 +182,12 @@ internal static class SentimentAnalyzer
                 if (negationLeft > 0 && !isNegator)
                 {
                     v *= o.NegationFactor;
+                    // The negation's meaning now lives in the flipped word: drop its own standalone valence.
+                    if (negatorAt >= 0)
+                    {
+                        s.Values[negatorAt] = 0;
+                        negatorAt = -1;
+                    }
                 }
 
                 if (v < 0)
@@ -200,6 +207,7 @@ internal static class SentimentAnalyzer
             if (isNegator && to == i)
             {
                 negationLeft = o.NegationScope;
+                negatorAt = found && count > 0 && s.From[count - 1] == i ? count - 1 : -1;
             }
             else if (negationLeft > 0)
             {
@@ -263,6 +271,11 @@ internal static class SentimentAnalyzer
                 {
                     best = k;
                 }
+            }
+
+            if (s.Values[best] == 0)
+            {
+                return result[..r];
             }
 
             chosen[r] = best;
