@@ -87,9 +87,14 @@ internal static class LanguageDetector
         .GroupBy(p => p.Word, StringComparer.Ordinal)
         .Select(g => KeyValuePair.Create(g.Key, g.Aggregate(0, (m, p) => m | p.Mask))));
 
-    private static readonly (int Mask, string Suffix)[] Suffixes =
-        SuffixLists.SelectMany(l => l.Suffixes.Split(' ').Select(s => (l.Mask, s))).OrderByDescending(p => p.s.Length)
-            .ToArray();
+    // Suffix -> languages; looked up by the word's last 6..2 characters, longest first (a few hash look-ups per
+    // word instead of a scan over every suffix).
+    private static readonly Lexicon<int> Suffixes = new(SuffixLists
+        .SelectMany(l => l.Suffixes.Split(' ').Select(s => (Suffix: s, l.Mask)))
+        .GroupBy(p => p.Suffix, StringComparer.Ordinal)
+        .Select(g => KeyValuePair.Create(g.Key, g.Aggregate(0, (m, p) => m | p.Mask))));
+
+    private static readonly int LongestSuffix = SuffixLists.SelectMany(l => l.Suffixes.Split(' ')).Max(s => s.Length);
 
     public static LanguageResult Detect(TokenBuffer tokens)
     {
@@ -113,9 +118,9 @@ internal static class LanguageDetector
 
             if (word.Length >= 5)
             {
-                foreach (var (m, suffix) in Suffixes)
+                for (var len = Math.Min(LongestSuffix, word.Length - 2); len >= 2; len--)
                 {
-                    if (word.EndsWith(suffix, StringComparison.Ordinal))
+                    if (Suffixes.TryGet(word[^len..], out var m))
                     {
                         Add(score, hits, m, 0.4f);
                         break;
