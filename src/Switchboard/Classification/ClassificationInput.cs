@@ -19,7 +19,18 @@ internal static class ClassificationInput
     {
         var errors = 0;
         var first = true;
-        using var e = PostFiles.Read(reader, new PostReadOptions(TextColumn: textColumn)).GetEnumerator();
+        IEnumerator<PostRecord> e;
+        try
+        {
+            // PostFiles.Read peeks at the first character to detect the format, so decoding starts here.
+            e = PostFiles.Read(reader, new PostReadOptions(TextColumn: textColumn)).GetEnumerator();
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InputException("the input is not valid UTF-8 (in its first few kilobytes)");
+        }
+
+        using var records = e;
         long lastLine = 0;
         while (true)
         {
@@ -35,7 +46,7 @@ internal static class ClassificationInput
             }
             catch (DecoderFallbackException)
             {
-                throw new InputException($"the input is not valid UTF-8 (after line {lastLine})");
+                throw new InputException($"the input is not valid UTF-8 (after line {lastLine}, in the next few kilobytes)");
             }
 
             lastLine = r.Line;
