@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Switchboard.Classification.Intent;
 using Switchboard.Classification.Language;
 using Switchboard.Classification.Routing;
@@ -33,9 +31,9 @@ internal static class DefaultClassifier
         var urgency = Scoring.Urgency.Compute(intent.Label, sentiment.Score, influence.Score, intent.CrisisHits, ctx.Urgency);
 
         var explain = new ClassificationExplanation(
-            Language: Join(language.Evidence),
+            Language: language.Evidence,
             Sentiment: SentimentEvidence(sentiment, b.Truncated),
-            Intent: Join(intent.Evidence),
+            Intent: intent.Evidence,
             Department: department.Evidence,
             Urgency: urgency.Evidence,
             Influence: influence.Evidence);
@@ -44,8 +42,6 @@ internal static class DefaultClassifier
             intent.Score, department.Department, department.Score, urgency.Score, influence.Score, explain);
     }
 
-    private static string Join(IReadOnlyList<string> parts) => parts.Count == 1 ? parts[0] : string.Join("; ", parts);
-
     private static string SentimentEvidence(SentimentResult s, bool truncated)
     {
         if (s.Evidence.Count == 0)
@@ -53,22 +49,12 @@ internal static class DefaultClassifier
             return truncated ? "no sentiment words (text truncated)" : "no sentiment words";
         }
 
-        var sb = new StringBuilder();
+        var text = "";
         foreach (var e in s.Evidence)
         {
-            if (sb.Length > 0)
-            {
-                sb.Append(", ");
-            }
-
-            sb.Append(e.Text).Append(' ').Append(e.Weight.ToString("+0.##;-0.##", CultureInfo.InvariantCulture));
+            text = string.Concat(text, text.Length > 0 ? ", " : "", e.Text, e.Weight > 0 ? " +" : " ", Num.F1(e.Weight));
         }
 
-        if (truncated)
-        {
-            sb.Append(" (text truncated)");
-        }
-
-        return sb.ToString();
+        return truncated ? text + " (text truncated)" : text;
     }
 }

@@ -28,7 +28,7 @@ internal enum CrisisKind
     Violence,
 }
 
-internal sealed record IntentResult(IntentLabel Label, double Score, CrisisKind Crisis, int CrisisHits, IReadOnlyList<string> Evidence);
+internal sealed record IntentResult(IntentLabel Label, double Score, CrisisKind Crisis, int CrisisHits, string Evidence);
 
 // Rule-based intent: cue words and phrases (written by us, English plus a few common Spanish/French/German/
 // Portuguese/Italian/Dutch cues) vote for intents, the sentiment and punctuation add structural evidence, and
@@ -106,18 +106,19 @@ internal static class IntentClassifier
             """),
     ];
 
-    private static readonly Lexicon<(IntentLabel, float)> Cues = new(CueLists.SelectMany(l =>
+    internal static readonly Lexicon<(IntentLabel, float)> Cues = new(CueLists.SelectMany(l =>
         Lexicon<(IntentLabel, float)>.Words(l.Words).Select(w => KeyValuePair.Create(w, (l.Intent, l.Weight)))));
 
-    private static readonly Lexicon<CrisisKind> CrisisCues = new(CrisisLists.SelectMany(l =>
+    internal static readonly Lexicon<CrisisKind> CrisisCues = new(CrisisLists.SelectMany(l =>
         Lexicon<CrisisKind>.Words(l.Words).Select(w => KeyValuePair.Create(w, l.Kind))));
 
-    private static readonly Lexicon<bool> QuestionOpeners = new(Lexicon<bool>.Words("""
+    internal static readonly Lexicon<bool> QuestionOpeners = new(Lexicon<bool>.Words("""
         how what when where which who why can could would is are do does did will should may any
         """).Select(w => KeyValuePair.Create(w, true)));
 
     public static IntentResult Classify(TokenBuffer b, SentimentResult sentiment)
     {
+        WordTable.Annotate(b);
         Span<float> score = stackalloc float[10];
         Span<int> cueAt = stackalloc int[10];
         cueAt.Fill(-1);
@@ -146,29 +147,19 @@ internal static class IntentClassifier
                 firstWord = i;
             }
 
-            var bigram = i + 1 < b.Count && b.Items[i + 1].IsWordLike;
-            if (bigram && CrisisCues.TryGet(b.Span(i, i + 1), out var ck2))
-            {
-                crisisByKind[(int)ck2]++;
-                crisisHits++;
-                crisisAt = i;
-            }
-            else if (CrisisCues.TryGet(b.Text(t), out var ck))
+            var ck = t.Bi is { Crisis: not CrisisKind.None } bi ? bi.Crisis : t.Uni?.Crisis ?? CrisisKind.None;
+            if (ck != CrisisKind.None)
             {
                 crisisByKind[(int)ck]++;
                 crisisHits++;
                 crisisAt = i;
             }
 
-            if (bigram && Cues.TryGet(b.Span(i, i + 1), out var cue2))
+            var cue = t.Bi is { Cue: not IntentLabel.Other } bc ? bc : t.Uni is { Cue: not IntentLabel.Other } uc ? uc : null;
+            if (cue is not null)
             {
-                score[(int)cue2.Item1] += cue2.Item2;
-                cueAt[(int)cue2.Item1] = i;
-            }
-            else if (Cues.TryGet(b.Text(t), out var cue))
-            {
-                score[(int)cue.Item1] += cue.Item2;
-                cueAt[(int)cue.Item1] = i;
+                score[(int)cue.Cue] += cue.CueWeight;
+                cueAt[(int)cue.Cue] = i;
             }
         }
 
@@ -178,7 +169,7 @@ internal static class IntentClassifier
             score[(int)IntentLabel.Question] += 1.5f;
         }
 
-        if (firstWord >= 0 && QuestionOpeners.Contains(b.Text(firstWord)))
+        if (firstWord >= 0 && b.Items[firstWord].Uni is { QuestionOpener: true })
         {
             score[(int)IntentLabel.Question] += 0.5f;
         }
@@ -218,7 +209,8 @@ internal static class IntentClassifier
 
             var crisisScore = Math.Min(1.0, 0.6 + (0.2 * crisisHits));
             return new IntentResult(IntentLabel.Crisis, crisisScore, kind, crisisHits,
-                [$"crisis cue '{b.Text(crisisAt)}' ({kind.ToString().ToLowerInvariant()})", $"{crisisHits} crisis cue(s)"]);
+                string.Concat("crisis cue '", b.Text(crisisAt).ToString(), "' (", CrisisName(kind), "); ",
+                    crisisHits.ToString(System.Globalization.CultureInfo.InvariantCulture), " crisis cue(s)"));
         }
 
         var best = IntentLabel.Other;
@@ -238,19 +230,29 @@ internal static class IntentClassifier
         if (bestScore < 1.4f)
         {
             return new IntentResult(IntentLabel.Other, Math.Round(1 - (bestScore / 1.4f), 3), CrisisKind.None, 0,
-                ["no intent cue strong enough"]);
+                "no intent cue strong enough");
         }
 
         var evidence = cueAt[(int)best] >= 0
-            ? $"cue '{b.Text(cueAt[(int)best])}'"
+            ? string.Concat("cue '", b.Text(cueAt[(int)best]), "'")
             : best switch
             {
                 IntentLabel.Question => "question mark / interrogative",
-                IntentLabel.Complaint => $"negative sentiment ({sentiment.Score:F2})",
-                IntentLabel.Praise => $"positive sentiment ({sentiment.Score:F2})",
+                IntentLabel.Complaint => string.Concat("negative sentiment (", Num.F2(sentiment.Score), ")"),
+                IntentLabel.Praise => string.Concat("positive sentiment (", Num.F2(sentiment.Score), ")"),
                 IntentLabel.Spam => "many links, mentions or hashtags",
                 _ => "structure",
             };
-        return new IntentResult(best, Math.Round(bestScore / total, 3), CrisisKind.None, 0, [evidence]);
+        return new IntentResult(best, Math.Round(bestScore / total, 3), CrisisKind.None, 0, evidence);
     }
+
+    public static string CrisisName(CrisisKind kind) => kind switch
+    {
+        CrisisKind.Safety => "safety",
+        CrisisKind.Legal => "legal",
+        CrisisKind.Press => "press",
+        CrisisKind.DataBreach => "data breach",
+        CrisisKind.Violence => "violence",
+        _ => "none",
+    };
 }

@@ -2,7 +2,7 @@ using Switchboard.Classification.Text;
 
 namespace Switchboard.Classification.Language;
 
-internal sealed record LanguageResult(string Code, double Score, IReadOnlyList<string> Evidence);
+internal sealed record LanguageResult(string Code, double Score, string Evidence);
 
 // Language identification for short social texts from the project's own profiles: the most frequent function
 // words of each language (shared words split their weight between the languages that use them), distinctive
@@ -82,7 +82,7 @@ internal static class LanguageDetector
     ];
 
     // A word listed for several languages belongs to all of them (masks are OR-ed, not overwritten).
-    private static readonly Lexicon<int> Stopwords = new(StopwordLists
+    internal static readonly Lexicon<int> Stopwords = new(StopwordLists
         .SelectMany(l => Lexicon<int>.Words(l.Words).Select(w => (Word: w, l.Mask)))
         .GroupBy(p => p.Word, StringComparer.Ordinal)
         .Select(g => KeyValuePair.Create(g.Key, g.Aggregate(0, (m, p) => m | p.Mask))));
@@ -94,10 +94,28 @@ internal static class LanguageDetector
         .GroupBy(p => p.Suffix, StringComparer.Ordinal)
         .Select(g => KeyValuePair.Create(g.Key, g.Aggregate(0, (m, p) => m | p.Mask))));
 
+    // Last letters of any suffix: most words can be ruled out with one array read instead of several look-ups.
+    private static readonly bool[] SuffixFinal = BuildSuffixFinal();
+
+    private static bool[] BuildSuffixFinal()
+    {
+        var final = new bool[128];
+        foreach (var s in SuffixLists.SelectMany(l => l.Suffixes.Split(' ')))
+        {
+            if (s[^1] < 128)
+            {
+                final[s[^1]] = true;
+            }
+        }
+
+        return final;
+    }
+
     private static readonly int LongestSuffix = SuffixLists.SelectMany(l => l.Suffixes.Split(' ')).Max(s => s.Length);
 
     public static LanguageResult Detect(TokenBuffer tokens)
     {
+        WordTable.Annotate(tokens);
         Span<float> score = stackalloc float[7];
         Span<int> hits = stackalloc int[7];
         var words = 0;
@@ -111,12 +129,14 @@ internal static class LanguageDetector
 
             var word = tokens.Text(t);
             words++;
-            if (Stopwords.TryGet(word, out var mask))
+            var mask = t.Uni?.LanguageMask ?? 0;
+            if (mask != 0)
             {
                 Add(score, hits, mask, 1f);
             }
 
-            if (word.Length >= 5)
+            var last = word[^1];
+            if (mask == 0 && word.Length >= 5 && (last >= 128 || SuffixFinal[last]))
             {
                 for (var len = Math.Min(LongestSuffix, word.Length - 2); len >= 2; len--)
                 {
@@ -183,12 +203,13 @@ internal static class LanguageDetector
         if (score[best] < 1f || margin < 0.5f || (words >= 6 && score[best] < 1.5f))
         {
             return new LanguageResult("und", Math.Round(total == 0 ? 0 : score[best] / total, 3),
-                words == 0 ? ["no words (only mentions, hashtags, links or symbols)"] : [$"weak evidence ({score[best]:F1})"]);
+                words == 0 ? "no words (only mentions, hashtags, links or symbols)" : string.Concat("weak evidence (", Num.F1(score[best]), ")"));
         }
 
         var confidence = score[best] / total;
         return new LanguageResult(Codes[best], Math.Round(confidence, 3),
-            [$"{hits[best]} function words/endings/letters of {Codes[best]}", $"margin {margin:F1} over {Codes[second]}"]);
+            string.Concat(hits[best].ToString(System.Globalization.CultureInfo.InvariantCulture), " function words/endings/letters of ", Codes[best],
+                "; margin ", Num.F1(margin), " over ", Codes[second]));
     }
 
     private static void Add(Span<float> score, Span<int> hits, int mask, float weight)

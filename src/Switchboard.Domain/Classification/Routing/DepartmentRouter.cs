@@ -70,11 +70,12 @@ internal static class DepartmentRouter
             """),
     ];
 
-    private static readonly Lexicon<Department> Topics = new(TopicLists.SelectMany(l =>
+    internal static readonly Lexicon<Department> Topics = new(TopicLists.SelectMany(l =>
         Lexicon<Department>.Words(l.Words).Select(w => KeyValuePair.Create(w, l.Department))));
 
     public static DepartmentResult Route(TokenBuffer b, IntentResult intent, bool internalSource)
     {
+        WordTable.Annotate(b);
         Span<float> score = stackalloc float[9];
         var cue = Department.None;
         var cueWord = -1;
@@ -86,12 +87,12 @@ internal static class DepartmentRouter
                 continue;
             }
 
-            if (i + 1 < b.Count && b.Items[i + 1].IsWordLike && Topics.TryGet(b.Span(i, i + 1), out var d2))
+            if (t.Bi is { Topic: not Department.None and var d2 })
             {
                 score[(int)d2] += 1f;
                 (cue, cueWord) = (d2, i);
             }
-            else if (Topics.TryGet(b.Text(t), out var d))
+            else if (t.Uni is { Topic: not Department.None and var d })
             {
                 score[(int)d] += 1f;
                 if (cueWord < 0 || score[(int)d] > score[(int)cue])
@@ -144,7 +145,7 @@ internal static class DepartmentRouter
         string evidence;
         if (best == cue && cueWord >= 0)
         {
-            evidence = $"topic word '{b.Text(cueWord)}'";
+            evidence = string.Concat("topic word '", b.Text(cueWord), "'");
         }
         else if (best == Department.InternalCommunications && internalSource)
         {
@@ -152,7 +153,7 @@ internal static class DepartmentRouter
         }
         else
         {
-            evidence = $"intent {intent.Label.ToSnakeCase()}";
+            evidence = "intent " + intent.Label.ToSnakeCase();
         }
 
         return new DepartmentResult(best, Math.Round(score[(int)best] / total, 3), evidence);

@@ -70,7 +70,8 @@ internal static class Influence
         var followerPart = o.FollowersForFull <= 0 ? 0
             : Math.Min(1, Math.Log10(1 + followers) / Math.Log10(1 + o.FollowersForFull));
         var score = (o.FollowerWeight * followerPart) + (author.Verified == true ? o.VerifiedWeight : 0);
-        var why = author.Verified == true ? $"{followers} followers, verified" : $"{followers} followers";
+        var why = string.Concat(followers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            author.Verified == true ? " followers, verified" : " followers");
         if (lists.IsRegulator(author) && o.RegulatorFloor > score)
         {
             (score, why) = (o.RegulatorFloor, "regulator list");

@@ -1,5 +1,7 @@
 using Switchboard.Classification.Intent;
 
+using Switchboard.Classification.Text;
+
 namespace Switchboard.Classification.Scoring;
 
 // urgency = clamp01( IntentBase[intent]
@@ -54,6 +56,6 @@ internal static class Urgency
         // Spam is never urgent, whoever posts it and however angry it sounds.
         var score = intent == IntentLabel.Spam ? 0 : Math.Clamp(b + neg + inf + crisis, 0, 1);
         return new UrgencyResult(Math.Round(score, 3),
-            $"intent {b:F2} + negativity {neg:F2} + influence {inf:F2} + crisis words {crisis:F2}");
+            string.Concat("intent ", Num.F2(b), " + negativity ", Num.F2(neg), " + influence ", Num.F2(inf), " + crisis words ", Num.F2(crisis)));
     }
 }

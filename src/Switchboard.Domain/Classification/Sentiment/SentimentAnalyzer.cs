@@ -61,6 +61,7 @@ internal static class SentimentAnalyzer
     {
         var o = options ?? SentimentOptions.Default;
         var s = scratch ??= new Scratch();
+        WordTable.Annotate(tokens);
         var raw = Score(tokens, o, s, out var count);
         var score = raw / Math.Sqrt((raw * raw) + o.Alpha);
         var label = score >= o.PositiveThreshold ? SentimentLabel.Positive
@@ -109,7 +110,7 @@ internal static class SentimentAnalyzer
 
                     continue;
                 case TokenKind.Emoticon or TokenKind.Emoji:
-                    if (lex.TryGet(b.Text(t), out var ev) && ev != 0 && count < MaxEvidence)
+                    if (t.Uni is { HasValence: true, Valence: not 0 and var ev } && count < MaxEvidence)
                     {
                         s.Values[count] = ev < 0 ? ev * o.NegativeBias : ev;
                         s.From[count] = s.To[count] = i;
@@ -124,7 +125,8 @@ internal static class SentimentAnalyzer
             }
 
             var word = b.Text(t);
-            if (SentimentLexicon.Contrast.Contains(word))
+            var uni = t.Uni;
+            if (uni is { Contrast: true })
             {
                 contrastAt = count;
                 negationLeft = 0;
@@ -133,18 +135,20 @@ internal static class SentimentAnalyzer
             }
 
             var to = i;
-            var isNegator = SentimentLexicon.Negators.Contains(word) || word.EndsWith("n't");
+            var isNegator = uni is { Negator: true } || word.EndsWith("n't");
             var found = false;
             var v = 0f;
             // Phrases first: "on hold", "no problem", "let down" mean more than their words.
-            if (i + 1 < b.Count && items[i + 1].IsWordLike && lex.TryGet(b.Span(i, i + 1), out v))
+            if (t.Bi is { HasValence: true } bi)
             {
                 found = true;
+                v = bi.Valence;
                 to = i + 1;
             }
-            else if (lex.TryGet(word, out v))
+            else if (uni is { HasValence: true })
             {
                 found = true;
+                v = uni.Valence;
             }
             else if (t.Elongated)
             {
@@ -215,7 +219,7 @@ internal static class SentimentAnalyzer
             }
 
             prevPrevDegree = prevDegree;
-            prevDegree = SentimentLexicon.Degree.TryGet(word, out var d) ? d : 1f;
+            prevDegree = uni?.Degree ?? 1f;
             i = to;
         }
 

@@ -23,6 +23,8 @@ internal sealed class Lexicon<T>
 
     public int Count => map.Count;
 
+    public IEnumerable<KeyValuePair<string, T>> Entries => map;
+
     public bool TryGet(ReadOnlySpan<char> key, out T value) => lookup.TryGetValue(key, out value!);
 
     public bool Contains(ReadOnlySpan<char> key) => lookup.ContainsKey(key);

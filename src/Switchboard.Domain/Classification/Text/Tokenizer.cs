@@ -29,6 +29,10 @@ internal struct Token
     public bool AllCaps;
     // The original word had a letter repeated three or more times ("loooove").
     public bool Elongated;
+    // What the word tables know about this token and about the bigram it starts (null: nothing); filled by
+    // WordTable.Annotate so that every analyser reads one shared look-up instead of doing its own.
+    public WordEntry? Uni;
+    public WordEntry? Bi;
 
     public readonly bool IsWordLike => Kind is TokenKind.Word or TokenKind.Hashtag;
 }
@@ -48,6 +52,8 @@ internal sealed class TokenBuffer
     public int Hashtags;
     // The text was longer than the tokenizer's limit and only its beginning was read.
     public bool Truncated;
+    // Uni/Bi of the tokens are filled for the current text.
+    public bool Annotated;
 
     public ReadOnlySpan<char> Text(in Token t) => Chars.AsSpan(t.Start, t.Length);
 
@@ -67,6 +73,7 @@ internal sealed class TokenBuffer
         Mentions = 0;
         Hashtags = 0;
         Truncated = false;
+        Annotated = false;
     }
 }
 
