@@ -1,5 +1,4 @@
 using FsCheck;
-using Xunit;
 using FsCheck.Fluent;
 using Switchboard.Classification;
 using Switchboard.Classification.Intent;
@@ -8,6 +7,7 @@ using Switchboard.Classification.Scoring;
 using Switchboard.Classification.Sentiment;
 using Switchboard.Classification.Text;
 using Switchboard.Posts;
+using Xunit;
 
 namespace Switchboard.Tests.Classification;
 
