@@ -10,7 +10,7 @@ namespace Switchboard.Classification;
 
 // The out-of-the-box classifier: language, sentiment, intent, department, urgency and influence for one post,
 // from the project's own lexicons and rules. Pure and thread-safe (scratch buffers are per thread); needs no
-// training. A trained LinearModel adds a workspace label on top (see TrainedLabel).
+// training. A trained LinearModel (Training/) adds a workspace label on top: LinearModel.Predict(post.Text).
 internal static class DefaultClassifier
 {
     [ThreadStatic]
