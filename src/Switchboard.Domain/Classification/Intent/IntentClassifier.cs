@@ -123,8 +123,9 @@ internal static class IntentClassifier
         Span<int> cueAt = stackalloc int[10];
         cueAt.Fill(-1);
         Span<int> crisisByKind = stackalloc int[6];
+        Span<int> crisisPos = stackalloc int[6];
+        Span<bool> cueIsBigram = stackalloc bool[10];
         var crisisHits = 0;
-        var crisisAt = -1;
         var firstWord = -1;
         var questions = 0;
 
@@ -150,16 +151,21 @@ internal static class IntentClassifier
             var ck = t.Bi is { Crisis: not CrisisKind.None } bi ? bi.Crisis : t.Uni?.Crisis ?? CrisisKind.None;
             if (ck != CrisisKind.None)
             {
-                crisisByKind[(int)ck]++;
+                if (crisisByKind[(int)ck]++ == 0)
+                {
+                    crisisPos[(int)ck] = i;
+                }
+
                 crisisHits++;
-                crisisAt = i;
             }
 
-            var cue = t.Bi is { Cue: not IntentLabel.Other } bc ? bc : t.Uni is { Cue: not IntentLabel.Other } uc ? uc : null;
+            var bigramCue = t.Bi is { Cue: not IntentLabel.Other };
+            var cue = bigramCue ? t.Bi : t.Uni is { Cue: not IntentLabel.Other } uc ? uc : null;
             if (cue is not null)
             {
                 score[(int)cue.Cue] += cue.CueWeight;
                 cueAt[(int)cue.Cue] = i;
+                cueIsBigram[(int)cue.Cue] = bigramCue;
             }
         }
 
@@ -208,8 +214,10 @@ internal static class IntentClassifier
             }
 
             var crisisScore = Math.Min(1.0, 0.6 + (0.2 * crisisHits));
+            var crisisAt = crisisPos[(int)kind];
+            var crisisText = b.Items[crisisAt].Bi is { Crisis: not CrisisKind.None } ? b.Span(crisisAt, crisisAt + 1) : b.Text(crisisAt);
             return new IntentResult(IntentLabel.Crisis, crisisScore, kind, crisisHits,
-                string.Concat("crisis cue '", b.Text(crisisAt).ToString(), "' (", CrisisName(kind), "); ",
+                string.Concat("crisis cue '", crisisText.ToString(), "' (", CrisisName(kind), "); ",
                     crisisHits.ToString(System.Globalization.CultureInfo.InvariantCulture), " crisis cue(s)"));
         }
 
@@ -234,7 +242,7 @@ internal static class IntentClassifier
         }
 
         var evidence = cueAt[(int)best] >= 0
-            ? string.Concat("cue '", b.Text(cueAt[(int)best]), "'")
+            ? string.Concat("cue '", cueIsBigram[(int)best] ? b.Span(cueAt[(int)best], cueAt[(int)best] + 1) : b.Text(cueAt[(int)best]), "'")
             : best switch
             {
                 IntentLabel.Question => "question mark / interrogative",

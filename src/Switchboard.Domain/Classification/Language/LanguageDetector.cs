@@ -21,6 +21,8 @@ internal static class LanguageDetector
             why how can do does did just so but from will would an our please thanks thank get got no any been about
             there when still all if or not don't can't i'm it's you're im dont cant its been than then them their
             he she his her who which could should very really out up one now today after before again here
+            i've i'll i'd we're we've we'd you've you'll they're isn't wasn't won't didn't doesn't like love good
+            great new time day thanks need want know think going help service would every never
             """),
         (Es, """
             el los las del que y es por para con una lo mi muy pero más mas como está esta estoy gracias hola qué
@@ -200,7 +202,7 @@ internal static class LanguageDetector
 
         // Thin evidence (no function word at all) or a tie between two languages: do not guess.
         var margin = score[best] - (second >= 0 ? score[second] : 0);
-        if (score[best] < 1f || margin < 0.5f || (words >= 6 && score[best] < 1.5f))
+        if (score[best] < 1f || margin < 0.5f || (words >= 10 && score[best] < 1.5f))
         {
             return new LanguageResult("und", Math.Round(total == 0 ? 0 : score[best] / total, 3),
                 words == 0 ? "no words (only mentions, hashtags, links or symbols)" : string.Concat("weak evidence (", Num.F1(score[best]), ")"));
