@@ -117,6 +117,7 @@ public class LanguageTests
     [InlineData("@acme o meu pedido não chegou e ninguém atende o telefone", "pt")]
     [InlineData("@acme il mio ordine non è arrivato e nessuno risponde al telefono", "it")]
     [InlineData("@acme mijn bestelling is niet aangekomen en niemand neemt de telefoon op", "nl")]
+    [InlineData("Love the new app, sooo good :)", "en")]
     [InlineData("@acme #fail https://t.co/abc", "und")]
     [InlineData("", "und")]
     [InlineData("🙂🙂", "und")]
@@ -154,6 +155,13 @@ public class IntentAndDepartmentTests
         Assert.Equal(Enum.Parse<IntentLabel>(intent), c.Intent);
         Assert.Equal(Enum.Parse<Department>(department), c.Department);
         Assert.False(string.IsNullOrWhiteSpace(c.Explain.Intent));
+    }
+
+    [Fact]
+    public void Explanations_name_the_phrase_that_decided()
+    {
+        Assert.Equal("cue 'on hold'", C("I have been on hold").Explain.Intent);
+        Assert.StartsWith("crisis cue 'reporter' (press)", C("I'm a reporter, any comment on the breach?").Explain.Intent);
     }
 
     [Fact]
