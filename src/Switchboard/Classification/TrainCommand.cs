@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Switchboard.Classification.Training;
+
+namespace Switchboard.Classification;
+
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("train", "Train a text classifier (logistic regression over word and character n-grams) on a labelled CSV or JSONL file");
+        var input = new Option<FileInfo>("--input") { Description = "CSV with a header row, or Switchboard post JSONL", Required = true };
+        var label = new Option<string>("--label-column") { Description = "column (CSV) or field (JSONL) holding the label", Required = true };
+        var text = new Option<string?>("--text-column") { Description = "column holding the text (default: text)" };
+        var output = new Option<FileInfo>("--output") { Description = "where to write the model file", Required = true };
+        var epochs = new Option<int?>("--epochs") { Description = "passes over the data (default 8)" };
+        cmd.Options.Add(input);
+        cmd.Options.Add(label);
+        cmd.Options.Add(text);
+        cmd.Options.Add(output);
+        cmd.Options.Add(epochs);
+        cmd.SetAction((parse, ct) => RunAsync(parse.GetValue(input)!, parse.GetValue(label)!, parse.GetValue(text),
+            parse.GetValue(output)!, parse.GetValue(epochs), TimeProvider.System, Console.Out, Console.Error, ct));
+        return cmd;
+    }
+
+    internal static Task<int> RunAsync(FileInfo input, string labelColumn, string? textColumn, FileInfo output,
+        int? epochs, TimeProvider time, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        if (!input.Exists)
+        {
+            stderr.WriteLine($"error: input file '{input.FullName}' does not exist");
+            return Task.FromResult(2);
+        }
+
+        if (epochs is < 1 or > 100)
+        {
+            stderr.WriteLine("error: --epochs must be between 1 and 100");
+            return Task.FromResult(2);
+        }
+
+        List<LabeledText> examples;
+        int empty;
+        try
+        {
+            using var reader = ClassificationInput.Open(input);
+            (examples, empty) = ClassificationInput.ReadExamples(reader, textColumn, labelColumn, stderr);
+        }
+        catch (ClassificationInput.InputException e)
+        {
+            stderr.WriteLine($"error: {input.Name}: {e.Message}");
+            return Task.FromResult(2);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var labels = examples.Select(e => e.Label).Distinct(StringComparer.Ordinal).Count();
+        if (labels < 2)
+        {
+            stderr.WriteLine($"error: {input.Name}: need at least two distinct labels in '{labelColumn}', found {labels} in {examples.Count} rows");
+            return Task.FromResult(2);
+        }
+
+        var options = TrainerOptions.Default with
+        {
+            LabelColumn = labelColumn,
+            TrainedAt = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
+            Epochs = epochs ?? TrainerOptions.Default.Epochs,
+        };
+        var sw = Stopwatch.StartNew();
+        var model = Trainer.Train(examples, options);
+        sw.Stop();
+        try
+        {
+            var dir = output.Directory;
+            dir?.Create();
+            // Write to a temporary file and move it into place, so a crash never leaves half a model behind.
+            var tmp = output.FullName + ".tmp";
+            using (var fs = File.Create(tmp))
+            {
+                ModelFile.Write(model, fs);
+            }
+
+            File.Move(tmp, output.FullName, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: cannot write model '{output.FullName}': {e.Message}");
+            return Task.FromResult(1);
+        }
+
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained on {examples.Count} examples ({labels} labels: {string.Join(", ", model.Labels)}) in {sw.Elapsed.TotalSeconds:F1} s; skipped {empty} rows with an empty label"));
+        stdout.WriteLine($"model written to {output.FullName}");
+        return Task.FromResult(0);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Text;
+using System.Text.Json;
+using Switchboard.Classification;
+using Xunit;
+
+namespace Switchboard.Tests.Classification;
+
+public sealed class ClassificationCommandTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("sb-class-");
+
+    public void Dispose() => dir.Delete(recursive: true);
+
+    private FileInfo WriteFile(string name, string content)
+    {
+        var path = Path.Combine(dir.FullName, name);
+        File.WriteAllText(path, content, new UTF8Encoding(false));
+        return new FileInfo(path);
+    }
+
+    private static string Csv(IEnumerable<(string Text, string Label)> rows) =>
+        "id,text,topic\n" + string.Join("\n", rows.Select((r, i) => $"{i},\"{r.Text.Replace("\"", "\"\"")}\",{r.Label}")) + "\n";
+
+    private static List<(string, string)> Topics(int n, int seed)
+    {
+        var rng = new Random(seed);
+        (string Label, string[] Words)[] topics =
+        [
+            ("billing", ["invoice", "charged", "payment", "refund"]),
+            ("delivery", ["package", "courier", "tracking", "shipping"]),
+        ];
+        return Enumerable.Range(0, n).Select(_ =>
+        {
+            var (label, words) = topics[rng.Next(2)];
+            return ($"hello my {words[rng.Next(words.Length)]} is a problem today", label);
+        }).ToList();
+    }
+
+    private async Task<(int Code, string Out, string Err)> Train(FileInfo input, string label, FileInfo model)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = await TrainCommand.RunAsync(input, label, null, model, null, TimeProvider.System, o, e, default);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public async Task Train_eval_and_classify_work_end_to_end()
+    {
+        var train = WriteFile("train.csv", Csv(Topics(300, 1)));
+        var test = WriteFile("test.csv", Csv(Topics(100, 2)));
+        var model = new FileInfo(Path.Combine(dir.FullName, "m.sbm"));
+        var (code, stdout, stderr) = await Train(train, "topic", model);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("trained on 300 examples", stdout);
+
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Assert.Equal(0, await EvalCommand.RunAsync(model, test, "topic", null, o, e, default));
+        Assert.Contains("accuracy  1.0000", o.ToString());
+        Assert.Contains("confusion", o.ToString());
+
+        o = new StringWriter();
+        Assert.Equal(0, await ClassifyCommand.RunAsync(test, model, null, ClassifierContext.Default, o, e, default));
+        var lines = o.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(100, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        var root = first.RootElement;
+        Assert.Equal("0", root.GetProperty("id").GetString());
+        foreach (var p in new[] { "language", "sentiment", "sentiment_score", "intent", "department", "urgency", "influence", "label", "confidence", "explain" })
+        {
+            Assert.True(root.TryGetProperty(p, out _), $"missing {p}");
+        }
+
+        // Input order is kept.
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => i.ToString()),
+            lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public async Task Classify_without_model_reads_jsonl_and_omits_label()
+    {
+        var input = WriteFile("p.jsonl",
+            "{\"id\":\"a\",\"channel\":\"x\",\"text\":\"I love you guys!\"}\n{\"id\":\"b\",\"channel\":\"x\",\"text\":\"\"}\n");
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = await ClassifyCommand.RunAsync(input, null, null, ClassifierContext.Default, o, e, default);
+        var lines = o.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length >= 1, e.ToString());
+        using var doc = JsonDocument.Parse(lines[0]);
+        Assert.Equal("positive", doc.RootElement.GetProperty("sentiment").GetString());
+        Assert.False(doc.RootElement.TryGetProperty("label", out _));
+        Assert.True(code is 0 or 1);
+    }
+
+    [Fact]
+    public async Task Missing_label_column_is_a_clear_error()
+    {
+        var input = WriteFile("t.csv", Csv(Topics(10, 3)));
+        var (code, _, err) = await Train(input, "sentiment", new FileInfo(Path.Combine(dir.FullName, "m")));
+        Assert.Equal(2, code);
+        Assert.Contains("no 'sentiment' column", err);
+    }
+
+    [Fact]
+    public async Task Missing_text_column_is_a_clear_error()
+    {
+        var input = WriteFile("t.csv", "id,body,topic\n1,hello,a\n");
+        var (code, _, err) = await Train(input, "topic", new FileInfo(Path.Combine(dir.FullName, "m")));
+        Assert.Equal(2, code);
+        Assert.Contains("'text' column", err);
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_is_a_clear_error()
+    {
+        var path = Path.Combine(dir.FullName, "bad.csv");
+        File.WriteAllBytes(path, [.. "id,text,topic\n1,caf"u8, 0xC3, 0x28, .. ",a\n2,ok,b\n"u8]);
+        var (code, _, err) = await Train(new FileInfo(path), "topic", new FileInfo(Path.Combine(dir.FullName, "m")));
+        Assert.Equal(2, code);
+        Assert.Contains("not valid UTF-8", err);
+    }
+
+    [Fact]
+    public async Task Single_label_is_refused()
+    {
+        var input = WriteFile("t.csv", "id,text,topic\n1,hello,a\n2,world,a\n");
+        var (code, _, err) = await Train(input, "topic", new FileInfo(Path.Combine(dir.FullName, "m")));
+        Assert.Equal(2, code);
+        Assert.Contains("at least two distinct labels", err);
+    }
+
+    [Fact]
+    public async Task Corrupt_or_foreign_model_is_a_clear_error()
+    {
+        var input = WriteFile("t.csv", Csv(Topics(50, 4)));
+        var model = new FileInfo(Path.Combine(dir.FullName, "m.sbm"));
+        Assert.Equal(0, (await Train(input, "topic", model)).Code);
+        var bytes = File.ReadAllBytes(model.FullName);
+        bytes[bytes.Length / 2] ^= 0x55;
+        File.WriteAllBytes(model.FullName, bytes);
+        var e = new StringWriter();
+        Assert.Equal(2, await EvalCommand.RunAsync(model, input, "topic", null, new StringWriter(), e, default));
+        Assert.Contains("checksum", e.ToString());
+
+        var foreign = WriteFile("foreign.json", "{\"weights\":[1,2,3]}");
+        e = new StringWriter();
+        Assert.Equal(2, await ClassifyCommand.RunAsync(input, foreign, null, ClassifierContext.Default, new StringWriter(), e, default));
+        Assert.Contains("not a Switchboard model", e.ToString());
+    }
+
+    [Fact]
+    public async Task Huge_and_empty_texts_are_classified_not_crashed()
+    {
+        var huge = new string('a', 50_000) + " terrible";
+        var input = WriteFile("h.csv", $"id,text\n1,\"{huge}\"\n2,\"\"\n3,ok\n");
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = await ClassifyCommand.RunAsync(input, null, null, ClassifierContext.Default, o, e, default);
+        Assert.True(code is 0 or 1, e.ToString());
+        Assert.Contains("\"id\":\"3\"", o.ToString());
+    }
+}
