@@ -1,0 +1,24 @@
+namespace Switchboard.Routing;
+
+/// <summary>
+/// One rung: fires <see cref="After"/> (wall-clock time) after the previous rung, or after the ladder starts for the
+/// first one, and notifies <see cref="Targets"/> ("assignee", "team_lead", an agent email, "role:duty_manager",
+/// "webhook:name" — the host resolves them).
+/// </summary>
+internal sealed record EscalationLevel(TimeSpan After, IReadOnlyList<string> Targets);
+
+/// <summary>
+/// A ladder with its levels already flattened across <c>then:</c> chains (the loader refuses cycles), so the runtime
+/// never follows references. Ladders run on wall-clock time: once a breach happened, "15 minutes later" means now.
+/// </summary>
+internal sealed record EscalationLadder(string Name, IReadOnlyList<EscalationLevel> Levels)
+{
+    /// <summary>Offset of each level from the ladder start (cumulative).</summary>
+    public TimeSpan OffsetOf(int level)
+    {
+        var total = TimeSpan.Zero;
+        for (var i = 0; i <= level; i++)
+            total += Levels[i].After;
+        return total;
+    }
+}
