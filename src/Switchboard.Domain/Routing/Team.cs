@@ -12,7 +12,8 @@ internal enum AssignmentSelector
 
 /// <summary>
 /// A team. <see cref="ReassignAfter"/>: wall-clock time an assignee has to answer before the conversation is
-/// reassigned (null: never). <see cref="SlaPolicy"/> is the default policy for conversations routed here.
+/// reassigned (null: never), at most <see cref="MaxReassignments"/> times so
+/// a conversation nobody answers does not bounce between agents forever. <see cref="SlaPolicy"/> is the default policy for conversations routed here.
 /// </summary>
 internal sealed record Team(
     string Name,
@@ -21,7 +22,8 @@ internal sealed record Team(
     AssignmentSelector Selector,
     TimeSpan? ReassignAfter,
     string? Lead,
-    EscalationLadder? Ladder);
+    EscalationLadder? Ladder,
+    int MaxReassignments = 3);
 
 /// <summary>An agent. <see cref="Calendar"/> null: the agent works the hours of their first team's calendar.</summary>
 internal sealed record Agent(

@@ -147,6 +147,7 @@ internal static class ConversationClock
         if (s.Status == ConversationStatus.Open && s.Assignee is not null && s.AssignedAt is { } assignedAt
             && s.ReassignFiredSeq != s.AssignmentSeq && s.Team is not null
             && ws.Teams.TryGetValue(s.Team, out var team) && team.ReassignAfter is { } after
+            && s.AssignmentSeq <= team.MaxReassignments
             && (s.LastAgentReplyAt is null || s.LastAgentReplyAt < assignedAt))
         {
             list.Add(new(EffectKind.ReassignDue, assignedAt + after, Key(s, "team:" + s.Team, "reassign", Num(s.AssignmentSeq))));
