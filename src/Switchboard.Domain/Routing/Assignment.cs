@@ -38,7 +38,7 @@ internal static class Assigner
     {
         var team = ws.Teams[req.Team];
         var members = ws.MembersOf(req.Team) as IList<Agent> ?? [.. ws.MembersOf(req.Team)];
-        var languageRequired = req.Language is not null && members.Any(a => a.Languages.Contains(req.Language));
+        var languageRequired = req.Language is not null && ws.TeamSpeaks(req.Team, req.Language);
         var candidates = new List<CandidateTrace>(members.Count);
         Agent? sticky = null;
         int bestIndex = -1;
@@ -84,6 +84,16 @@ internal static class Assigner
         }
         var reason = members.Count == 0 ? $"team '{req.Team}' has no members" : "no eligible agent: held in the team queue";
         return new AssignmentDecision(null, reason, candidates, roundRobinCursor);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="agent"/> alone is eligible for the request: lets a holding queue be re-checked against
+    /// the one agent whose availability changed without running the full decision for every queued conversation.
+    /// </summary>
+    public static bool CanTake(Agent agent, AgentLoad load, AssignmentRequest req, Workspace ws)
+    {
+        var languageRequired = req.Language is not null && ws.TeamSpeaks(req.Team, req.Language);
+        return agent.Teams.Contains(req.Team) && Exclusion(agent, load, req, languageRequired) is null;
     }
 
     static bool Older(DateTimeOffset? a, DateTimeOffset? b) => (a, b) switch

@@ -13,6 +13,12 @@ internal sealed record EscalationLevel(TimeSpan After, IReadOnlyList<string> Tar
 /// </summary>
 internal sealed record EscalationLadder(string Name, IReadOnlyList<EscalationLevel> Levels)
 {
+    string[]? _descriptions;
+
+    /// <summary>The trace sentence for a level (0-based), built once per ladder.</summary>
+    public string Describe(int level) => (_descriptions ??= [.. Levels.Select((l, i) =>
+        $"ladder '{Name}' level {i + 1} of {Levels.Count}, {l.After.TotalMinutes.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} min after the previous step")])[level];
+
     /// <summary>Offset of each level from the ladder start (cumulative).</summary>
     public TimeSpan OffsetOf(int level)
     {

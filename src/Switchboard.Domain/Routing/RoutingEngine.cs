@@ -19,8 +19,18 @@ internal sealed record RoutingInput(
     bool? Verified = null,
     string? CurrentTeam = null);
 
-/// <summary>Why a rule did or did not match: the first failing condition, or the conditions that held.</summary>
-internal sealed record RuleTrace(string Rule, bool Matched, string Reason);
+/// <summary>
+/// Why a rule did or did not match: the first failing condition, or the conditions that held. The sentence is
+/// formatted on first read: most traces are stored or discarded unread, and formatting dominated the decision cost.
+/// </summary>
+internal sealed class RuleTrace(string rule, bool matched, RuleConditions when, RoutingInput input, string? team, int failed)
+{
+    string? _reason;
+
+    public string Rule => rule;
+    public bool Matched => matched;
+    public string Reason => _reason ??= matched ? RoutingEngine.DescribeMatch(when) : RoutingEngine.DescribeFailure(when, input, team, failed);
+}
 
 /// <summary>The outcome of routing. <see cref="Team"/> is never null: the workspace default team applies when no rule sets one.</summary>
 internal sealed record RoutingDecision(
@@ -60,13 +70,10 @@ internal static class RoutingEngine
         for (var i = 0; i < rules.Count; i++)
         {
             var rule = rules[i];
-            var failure = FirstFailure(rule.When, input, currentTeam, ws);
-            if (failure is not null)
-            {
-                trace.Add(new(rule.Name, false, failure));
+            var failed = FirstFailure(rule.When, input, currentTeam, ws);
+            trace.Add(new RuleTrace(rule.Name, failed < 0, rule.When, input, currentTeam, failed));
+            if (failed >= 0)
                 continue;
-            }
-            trace.Add(new(rule.Name, true, DescribeMatch(rule.When)));
             var a = rule.Then;
             if (a.Team is not null)
                 team = currentTeam = a.Team;
@@ -87,7 +94,7 @@ internal static class RoutingEngine
             notify ?? [], crisis, trace);
     }
 
-    static string DescribeMatch(RuleConditions w)
+    internal static string DescribeMatch(RuleConditions w)
     {
         var parts = new List<string>(4);
         if (w.Channels.Count > 0) parts.Add("channel");
@@ -105,47 +112,53 @@ internal static class RoutingEngine
         return parts.Count == 0 ? "no conditions" : string.Join(", ", parts) + " matched";
     }
 
-    /// <summary>The first condition that does not hold, as a sentence for the trace; null when all hold.</summary>
-    static string? FirstFailure(RuleConditions w, RoutingInput m, string? team, Workspace ws)
+    /// <summary>Index of the first condition that does not hold (see <see cref="DescribeFailure"/>), or -1 when all hold.</summary>
+    static int FirstFailure(RuleConditions w, RoutingInput m, string? team, Workspace ws)
     {
-        if (w.Channels.Count > 0 && !AnyEq(w.Channels, m.Channel))
-            return $"channel '{m.Channel}' not in [{string.Join(", ", w.Channels)}]";
-        if (w.Topics.Count > 0 && (m.Topics is null || !m.Topics.Any(t => AnyEq(w.Topics, t))))
-            return $"topics [{string.Join(", ", m.Topics ?? [])}] not in [{string.Join(", ", w.Topics)}]";
-        if (w.Languages.Count > 0 && !AnyEq(w.Languages, m.Language))
-            return $"language '{m.Language}' not in [{string.Join(", ", w.Languages)}]";
-        if (w.Sentiments.Count > 0 && !AnyEq(w.Sentiments, m.Sentiment))
-            return $"sentiment '{m.Sentiment}' not in [{string.Join(", ", w.Sentiments)}]";
-        if (w.Intents.Count > 0 && !AnyEq(w.Intents, m.Intent))
-            return $"intent '{m.Intent}' not in [{string.Join(", ", w.Intents)}]";
-        if (w.Departments.Count > 0 && !AnyEq(w.Departments, m.Department))
-            return $"department '{m.Department}' not in [{string.Join(", ", w.Departments)}]";
-        if (w.Urgencies.Count > 0 && !AnyEq(w.Urgencies, m.Urgency))
-            return $"urgency '{m.Urgency}' not in [{string.Join(", ", w.Urgencies)}]";
-        if (w.Teams.Count > 0 && !AnyEq(w.Teams, team))
-            return $"team '{team}' not in [{string.Join(", ", w.Teams)}]";
-        if (w.MinFollowers is { } min && (m.Followers ?? 0) < min)
-            return $"followers {m.Followers ?? 0} < {min}";
-        if (w.Verified is { } v && (m.Verified ?? false) != v)
-            return $"verified is {m.Verified ?? false}, wanted {v}";
-        if (w.AuthorIn.Count > 0 && !w.AuthorIn.Any(l => OnList(ws, l, m)))
-            return $"author '{m.AuthorHandle ?? m.AuthorId}' on none of [{string.Join(", ", w.AuthorIn)}]";
+        if (w.Channels.Count > 0 && !AnyEq(w.Channels, m.Channel)) return 0;
+        if (w.Topics.Count > 0 && (m.Topics is null || !m.Topics.Any(t => AnyEq(w.Topics, t)))) return 1;
+        if (w.Languages.Count > 0 && !AnyEq(w.Languages, m.Language)) return 2;
+        if (w.Sentiments.Count > 0 && !AnyEq(w.Sentiments, m.Sentiment)) return 3;
+        if (w.Intents.Count > 0 && !AnyEq(w.Intents, m.Intent)) return 4;
+        if (w.Departments.Count > 0 && !AnyEq(w.Departments, m.Department)) return 5;
+        if (w.Urgencies.Count > 0 && !AnyEq(w.Urgencies, m.Urgency)) return 6;
+        if (w.Teams.Count > 0 && !AnyEq(w.Teams, team)) return 7;
+        if (w.MinFollowers is { } min && (m.Followers ?? 0) < min) return 8;
+        if (w.Verified is { } v && (m.Verified ?? false) != v) return 9;
+        if (w.AuthorIn.Count > 0 && !w.AuthorIn.Any(l => OnList(ws, l, m))) return 10;
         foreach (var l in w.AuthorNotIn)
         {
-            if (OnList(ws, l, m))
-                return $"author '{m.AuthorHandle ?? m.AuthorId}' is on list '{l}'";
+            if (OnList(ws, l, m)) return 11;
         }
-        if (w.KeywordsAny.Count > 0 && !w.KeywordsAny.Any(k => ContainsWord(m.Text, k)))
-            return $"none of the keywords [{string.Join(", ", w.KeywordsAny)}] in the text";
+        if (w.KeywordsAny.Count > 0 && !w.KeywordsAny.Any(k => ContainsWord(m.Text, k))) return 12;
         foreach (var k in w.KeywordsNone)
         {
-            if (ContainsWord(m.Text, k))
-                return $"text contains excluded keyword '{k}'";
+            if (ContainsWord(m.Text, k)) return 13;
         }
-        if (w.TimeOfDay is { } tod && !tod.Contains(m.At))
-            return $"{m.At:O} outside {tod.From:HH\\:mm}-{tod.To:HH\\:mm} {tod.Zone.Id}";
-        return null;
+        if (w.TimeOfDay is { } tod && !tod.Contains(m.At)) return 14;
+        return -1;
     }
+
+    /// <summary>The trace sentence for failed condition <paramref name="failed"/>.</summary>
+    internal static string DescribeFailure(RuleConditions w, RoutingInput m, string? team, int failed) => failed switch
+    {
+        0 => $"channel '{m.Channel}' not in [{string.Join(", ", w.Channels)}]",
+        1 => $"topics [{string.Join(", ", m.Topics ?? [])}] not in [{string.Join(", ", w.Topics)}]",
+        2 => $"language '{m.Language}' not in [{string.Join(", ", w.Languages)}]",
+        3 => $"sentiment '{m.Sentiment}' not in [{string.Join(", ", w.Sentiments)}]",
+        4 => $"intent '{m.Intent}' not in [{string.Join(", ", w.Intents)}]",
+        5 => $"department '{m.Department}' not in [{string.Join(", ", w.Departments)}]",
+        6 => $"urgency '{m.Urgency}' not in [{string.Join(", ", w.Urgencies)}]",
+        7 => $"team '{team}' not in [{string.Join(", ", w.Teams)}]",
+        8 => $"followers {m.Followers ?? 0} < {w.MinFollowers}",
+        9 => $"verified is {m.Verified ?? false}, wanted {w.Verified}",
+        10 => $"author '{m.AuthorHandle ?? m.AuthorId}' on none of [{string.Join(", ", w.AuthorIn)}]",
+        11 => $"author '{m.AuthorHandle ?? m.AuthorId}' is on one of [{string.Join(", ", w.AuthorNotIn)}]",
+        12 => $"none of the keywords [{string.Join(", ", w.KeywordsAny)}] in the text",
+        13 => $"text contains one of the excluded keywords [{string.Join(", ", w.KeywordsNone)}]",
+        14 => $"{m.At:O} outside {w.TimeOfDay!.From:HH\\:mm}-{w.TimeOfDay.To:HH\\:mm} {w.TimeOfDay.Zone.Id}",
+        _ => "matched",
+    };
 
     static bool AnyEq(IReadOnlyList<string> values, string? value)
     {

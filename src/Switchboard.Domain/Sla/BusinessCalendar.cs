@@ -118,10 +118,20 @@ internal sealed class BusinessCalendar
     /// </summary>
     public (DateTimeOffset Start, DateTimeOffset End)? NextOpenInterval(DateTimeOffset from)
     {
+        long start = -1, end = -1;
         foreach (var (s, e) in OpenIntervalsUtc(from.UtcTicks, from.UtcTicks + SearchHorizon.Ticks))
-            return (new DateTimeOffset(s, TimeSpan.Zero), new DateTimeOffset(e, TimeSpan.Zero));
-        return null;
+        {
+            if (start >= 0 && (s != end || e - start > MergeLimit.Ticks))
+                break; // a gap: the interval ended (or it is so long that "open until further notice" is the answer)
+            if (start < 0)
+                start = s;
+            end = e;
+        }
+        return start < 0 ? null : (new DateTimeOffset(start, TimeSpan.Zero), new DateTimeOffset(end, TimeSpan.Zero));
     }
+
+    // An always-open calendar has no next change; report one this far out instead of walking the whole horizon.
+    static readonly TimeSpan MergeLimit = TimeSpan.FromDays(366);
 
     /// <summary>Business time inside [<paramref name="from"/>, <paramref name="to"/>); zero when to ≤ from.</summary>
     public TimeSpan BusinessTimeBetween(DateTimeOffset from, DateTimeOffset to)
@@ -135,14 +145,14 @@ internal sealed class BusinessCalendar
     }
 
     /// <summary>
-    /// Open intervals as UTC ticks, clipped to [from, to), in order. The walk proceeds over segments of constant UTC
-    /// offset: inside one, local time = UTC + offset is a straight line, so local open windows map back to UTC exactly,
-    /// which is what makes gaps and overlaps come out right without special cases.
+    /// Open intervals as UTC ticks, clipped to [from, to), in order; pieces that touch are not merged (callers only sum
+    /// them, and merging would make a 24/7 calendar walk its whole horizon before yielding anything). The walk proceeds
+    /// over segments of constant UTC offset: inside one, local time = UTC + offset is a straight line, so local open
+    /// windows map back to UTC exactly, which is what makes gaps and overlaps come out right without special cases.
     /// </summary>
     IEnumerable<(long Start, long End)> OpenIntervalsUtc(long from, long to)
     {
         var t = from;
-        long pendingStart = -1, pendingEnd = -1; // merge intervals that touch across segment/day boundaries
         while (t < to)
         {
             var offset = OffsetAt(t);
@@ -152,56 +162,88 @@ internal sealed class BusinessCalendar
             var day = new DateTime(localFrom, DateTimeKind.Unspecified).Date;
             while (day.Ticks < localTo)
             {
-                var date = DateOnly.FromDateTime(day);
-                if (!_holidays.Contains(date))
+                if (!_holidays.Contains(DateOnly.FromDateTime(day)))
                 {
                     foreach (var (ws, we) in _dayTemplates[(int)day.DayOfWeek])
                     {
                         var s = Math.Max(day.Ticks + ws, localFrom) - offset;
                         var e = Math.Min(day.Ticks + we, localTo) - offset;
-                        if (e <= s)
-                            continue;
-                        if (pendingEnd == s)
-                        {
-                            pendingEnd = e;
-                            continue;
-                        }
-                        if (pendingStart >= 0)
-                            yield return (pendingStart, pendingEnd);
-                        pendingStart = s;
-                        pendingEnd = e;
+                        if (e > s)
+                            yield return (s, e);
                     }
                 }
                 day = day.AddDays(1);
             }
             t = segEnd;
         }
-        if (pendingStart >= 0)
-            yield return (pendingStart, pendingEnd);
     }
 
-    long OffsetAt(long utcTicks) => Zone.GetUtcOffset(new DateTime(utcTicks, DateTimeKind.Utc)).Ticks;
+    // Constant-offset segments of the zone, one table per UTC year, built on first use: the walk then never calls into
+    // TimeZoneInfo (whose adjustment-rule lookups dominated the cost of a deadline). Immutable once built, so sharing a
+    // calendar across threads is safe.
+    readonly System.Collections.Concurrent.ConcurrentDictionary<int, (long[] Starts, long[] Offsets)> _years = new();
 
-    /// <summary>
-    /// The first UTC instant after <paramref name="t"/> where the offset differs from <paramref name="offset"/>, or a
-    /// day later when it does not change within a day (no zone changes its offset twice within 24 hours).
-    /// </summary>
+    static long YearStart(int year) => year > 9999 ? DateTime.MaxValue.Ticks : new DateTime(year, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+
+    long OffsetAt(long utcTicks)
+    {
+        var (starts, offsets) = _years.GetOrAdd(new DateTime(utcTicks, DateTimeKind.Utc).Year, BuildYear);
+        var i = Array.BinarySearch(starts, utcTicks);
+        return offsets[i >= 0 ? i : ~i - 1];
+    }
+
+    /// <summary>The next segment boundary after <paramref name="t"/>: an offset change, or the start of the next UTC year.</summary>
     long NextOffsetChange(long t, long offset)
     {
-        var probe = Math.Min(t + TimeSpan.TicksPerDay, DateTime.MaxValue.Ticks - TimeSpan.TicksPerDay);
-        if (probe <= t || OffsetAt(probe) == offset)
-            return Math.Max(probe, t + 1);
-        long lo = t, hi = probe; // offset(lo) == offset, offset(hi) != offset
+        _ = offset;
+        var year = new DateTime(t, DateTimeKind.Utc).Year;
+        var (starts, _) = _years.GetOrAdd(year, BuildYear);
+        var i = Array.BinarySearch(starts, t);
+        var next = i >= 0 ? i + 1 : ~i;
+        return next < starts.Length ? starts[next] : Math.Max(YearStart(year + 1), t + 1);
+    }
+
+    (long[] Starts, long[] Offsets) BuildYear(int year)
+    {
+        var from = YearStart(year);
+        var to = YearStart(year + 1);
+        var starts = new List<long> { from };
+        var offsets = new List<long> { RawOffset(from) };
+        var t = from;
+        while (t < to)
+        {
+            var probe = Math.Min(t + TimeSpan.TicksPerDay, to);
+            // No zone changes its offset twice within a day, so a day-long probe finds every change.
+            if (probe <= t || RawOffset(probe) == offsets[^1])
+            {
+                t = probe;
+                continue;
+            }
+            var change = FindChange(t, probe, offsets[^1]);
+            if (change >= to)
+                break;
+            starts.Add(change);
+            offsets.Add(RawOffset(change));
+            t = change;
+        }
+        return ([.. starts], [.. offsets]);
+    }
+
+    long RawOffset(long utcTicks) => Zone.GetUtcOffset(new DateTime(utcTicks, DateTimeKind.Utc)).Ticks;
+
+    /// <summary>The first instant in (lo, hi] whose offset differs from <paramref name="offset"/> (which holds at lo, not at hi).</summary>
+    long FindChange(long lo, long hi, long offset)
+    {
         while (hi - lo > TimeSpan.TicksPerSecond)
         {
             var mid = lo + ((hi - lo) / 2);
-            if (OffsetAt(mid) == offset)
+            if (RawOffset(mid) == offset)
                 lo = mid;
             else
                 hi = mid;
         }
         // Transitions fall on whole seconds: find the exact one inside the last second.
         var sec = hi - (hi % TimeSpan.TicksPerSecond);
-        return sec > t && OffsetAt(sec) != offset ? sec : hi;
+        return sec > lo && RawOffset(sec) != offset ? sec : hi;
     }
 }

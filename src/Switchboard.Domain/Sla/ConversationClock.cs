@@ -63,8 +63,14 @@ internal sealed record ClockEffect(
     string Reason,
     string? Key = null);
 
-/// <summary>A timer the conversation's state implies; the earliest one is what the host stores as the conversation's next due time.</summary>
-internal sealed record PendingTimer(EffectKind Kind, DateTimeOffset Due, string Key);
+/// <summary>
+/// A timer the conversation's state implies; the earliest one is what the host stores as the conversation's next due
+/// time. <see cref="Key"/> is the idempotency key its effect will carry.
+/// </summary>
+internal sealed record PendingTimer(EffectKind Kind, DateTimeOffset Due, string Conversation, string Policy, string Metric, string Level)
+{
+    public string Key => $"{Conversation}|{Policy}|{Metric}|{Level}";
+}
 
 /// <summary>
 /// The SLA/escalation/reassignment timers of one conversation as a pure state machine:
@@ -126,23 +132,54 @@ internal static class ConversationClock
     public static List<PendingTimer> Pending(ConversationClockState s, Workspace ws)
     {
         var list = new List<PendingTimer>();
+        Collect(s, ws, list);
+        list.Sort(Order);
+        return list;
+    }
+
+    /// <summary>The earliest pending timer, without building and sorting the whole list (the simulator's hot path).</summary>
+    public static PendingTimer? Earliest(ConversationClockState s, Workspace ws)
+    {
+        PendingTimer? best = null;
+        Collect(s, ws, null, t =>
+        {
+            if (best is null || Order(t, best) < 0)
+                best = t;
+        });
+        return best;
+    }
+
+    static int Order(PendingTimer a, PendingTimer b)
+    {
+        var c = a.Due.CompareTo(b.Due);
+        if (c == 0)
+            c = a.Kind.CompareTo(b.Kind);
+        if (c == 0)
+            c = string.CompareOrdinal(a.Policy, b.Policy);
+        if (c == 0)
+            c = string.CompareOrdinal(a.Metric, b.Metric);
+        return c != 0 ? c : string.CompareOrdinal(a.Level, b.Level);
+    }
+
+    static void Collect(ConversationClockState s, Workspace ws, List<PendingTimer>? list, Action<PendingTimer>? offer = null)
+    {
+        offer ??= list!.Add;
         if (s.Status == ConversationStatus.Resolved)
-            return list;
+            return;
         foreach (var c in s.Clocks)
         {
             if (c.Status != ClockStatus.Running)
                 continue;
             if (c.WarnAt is { } w && !c.Warned)
-                list.Add(new(EffectKind.Warning, w, Key(s, c.Policy, c.MetricKey, "warning")));
+                offer(new(EffectKind.Warning, w, s.Conversation, c.Policy, c.MetricKey, "warning"));
             if (c.Due is { } d && !c.Breached)
-                list.Add(new(EffectKind.Breach, d, Key(s, c.Policy, c.MetricKey, "breach")));
+                offer(new(EffectKind.Breach, d, s.Conversation, c.Policy, c.MetricKey, "breach"));
         }
         foreach (var run in s.Ladders)
         {
             if (run.Stopped || !ws.Ladders.TryGetValue(run.Ladder, out var ladder) || run.NextLevel >= ladder.Levels.Count)
                 continue;
-            list.Add(new(EffectKind.Escalated, run.StartedAt + ladder.OffsetOf(run.NextLevel),
-                Key(s, run.Policy, run.Metric, (run.NextLevel + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            offer(new(EffectKind.Escalated, run.StartedAt + ladder.OffsetOf(run.NextLevel), s.Conversation, run.Policy, run.Metric, Num(run.NextLevel + 1)));
         }
         if (s.Status == ConversationStatus.Open && s.Assignee is not null && s.AssignedAt is { } assignedAt
             && s.ReassignFiredSeq != s.AssignmentSeq && s.Team is not null
@@ -150,7 +187,7 @@ internal static class ConversationClock
             && s.AssignmentSeq <= team.MaxReassignments
             && (s.LastAgentReplyAt is null || s.LastAgentReplyAt < assignedAt))
         {
-            list.Add(new(EffectKind.ReassignDue, assignedAt + after, Key(s, "team:" + s.Team, "reassign", Num(s.AssignmentSeq))));
+            offer(new(EffectKind.ReassignDue, assignedAt + after, s.Conversation, "team:" + s.Team, "reassign", Num(s.AssignmentSeq)));
         }
         if (s.Status == ConversationStatus.Open && s.LastCustomerMessageAt is { } last
             && (s.LastAgentReplyAt is null || s.LastAgentReplyAt < last))
@@ -158,29 +195,22 @@ internal static class ConversationClock
             foreach (var rule in ws.NoReplyRules)
             {
                 if (rule.After is { } wait && !s.FiredRules.Contains(RuleMark(rule, s)))
-                    list.Add(new(EffectKind.NoReplyRuleDue, last + wait, Key(s, "rule:" + rule.Name, "no_reply", Num(s.CustomerMessages))));
+                    offer(new(EffectKind.NoReplyRuleDue, last + wait, s.Conversation, "rule:" + rule.Name, "no_reply", Num(s.CustomerMessages)));
             }
         }
         if (s.Status == ConversationStatus.Snoozed && s.SnoozedUntil is { } until)
-            list.Add(new(EffectKind.SnoozeEnded, until, Key(s, "snooze", "snooze", until.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-        list.Sort(static (a, b) =>
-        {
-            var c = a.Due.CompareTo(b.Due);
-            if (c == 0)
-                c = a.Kind.CompareTo(b.Kind);
-            return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
-        });
-        return list;
+            offer(new(EffectKind.SnoozeEnded, until, s.Conversation, "snooze", "snooze", until.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>The earliest pending timer's due time: what the host stores on the conversation row for its scheduler.</summary>
     public static DateTimeOffset? NextDue(ConversationClockState s, Workspace ws)
     {
-        var p = Pending(s, ws);
-        return p.Count == 0 ? null : p[0].Due;
+        return Earliest(s, ws)?.Due;
     }
 
-    static string Num(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    static readonly string[] SmallNumbers = [.. Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    static string Num(int n) => n >= 0 && n < SmallNumbers.Length ? SmallNumbers[n] : n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     static string Key(ConversationClockState s, string policy, string metric, string level) => $"{s.Conversation}|{policy}|{metric}|{level}";
 
@@ -192,17 +222,16 @@ internal static class ConversationClock
         {
             if (fired >= MaxFiresPerApply)
                 throw new InvalidOperationException($"conversation {s.Conversation}: more than {MaxFiresPerApply} timers fired for one event (loop guard)");
-            var pending = Pending(s, ws);
-            if (pending.Count == 0 || pending[0].Due > now)
+            var next = Earliest(s, ws);
+            if (next is null || next.Due > now)
                 return;
-            Fire(s, pending[0], ws, effects);
+            Fire(s, next, ws, effects);
         }
     }
 
     static void Fire(ConversationClockState s, PendingTimer t, Workspace ws, List<ClockEffect> effects)
     {
-        var parts = t.Key.Split('|');
-        var (policy, metric, level) = (parts[^3], parts[^2], parts[^1]);
+        var (policy, metric, level) = (t.Policy, t.Metric, t.Level);
         switch (t.Kind)
         {
             case EffectKind.Warning:
@@ -231,7 +260,7 @@ internal static class ConversationClock
                 var lvl = ladder.Levels[run.NextLevel];
                 run.NextLevel++;
                 effects.Add(new(EffectKind.Escalated, t.Due, s.Conversation, policy, metric, level, null, lvl.Targets,
-                    $"ladder '{ladder.Name}' level {level} of {ladder.Levels.Count}, {lvl.After.TotalMinutes:0.#} min after the previous step", t.Key));
+                    ladder.Describe(run.NextLevel - 1), t.Key));
                 break;
             }
             case EffectKind.ReassignDue:

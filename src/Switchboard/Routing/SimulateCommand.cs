@@ -140,7 +140,7 @@ internal static class SimulateCommand
         DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out value)
         && (s.EndsWith('Z') || s.EndsWith("z", StringComparison.Ordinal) || s.LastIndexOfAny(['+', '-']) > 10);
 
-    internal static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+    internal static string Iso(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
 
     /// <summary>Writes each event as one JSON line, reusing one buffer (a simulation can emit millions of lines).</summary>
     sealed class EventWriter(TextWriter output)
@@ -153,7 +153,7 @@ internal static class SimulateCommand
             _buffer.ResetWrittenCount();
             _json.Reset(_buffer);
             _json.WriteStartObject();
-            _json.WriteString("at", Iso(e.At));
+            Time("at", e.At);
             _json.WriteString("conversation", e.Conversation);
             _json.WriteString("event", e.Event);
             Str("team", e.Team);
@@ -161,11 +161,29 @@ internal static class SimulateCommand
             Str("policy", e.Policy);
             Str("metric", e.Metric);
             Str("level", e.Level);
-            Str("due", e.Due is { } d ? Iso(d) : null);
+            if (e.Due is { } d)
+                Time("due", d);
+            else
+                _json.WriteNull("due");
             Str("reason", e.Reason);
             _json.WriteEndObject();
             _json.Flush();
             output.WriteLine(Encoding.UTF8.GetString(_buffer.WrittenSpan));
+        }
+
+        /// <summary>UTC, ISO-8601 with offset; the whole-second case (nearly all) skips the general formatter.</summary>
+        void Time(string name, DateTimeOffset t)
+        {
+            Span<char> buf = stackalloc char[40];
+            if (t.UtcTicks % TimeSpan.TicksPerSecond == 0 && t.UtcDateTime.TryFormat(buf, out var n, "s", CultureInfo.InvariantCulture))
+            {
+                "+00:00".CopyTo(buf[n..]);
+                _json.WriteString(name, buf[..(n + 6)]);
+            }
+            else
+            {
+                _json.WriteString(name, Iso(t.ToUniversalTime()));
+            }
         }
 
         void Str(string name, string? value)

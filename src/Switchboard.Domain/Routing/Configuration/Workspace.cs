@@ -35,6 +35,16 @@ internal sealed class Workspace
     public IEnumerable<Agent> MembersOf(string team) =>
         (_members ??= Agents.SelectMany(a => a.Teams.Select(t => (t, a))).ToLookup(x => x.t, x => x.a, StringComparer.Ordinal))[team];
 
+    Dictionary<string, HashSet<string>>? _teamLanguages;
+
+    /// <summary>Whether any member of the team speaks the language (then, and only then, assignment requires it).</summary>
+    public bool TeamSpeaks(string team, string language)
+    {
+        _teamLanguages ??= TeamList.ToDictionary(t => t.Name,
+            t => MembersOf(t.Name).SelectMany(a => a.Languages).ToHashSet(StringComparer.OrdinalIgnoreCase), StringComparer.Ordinal);
+        return _teamLanguages.TryGetValue(team, out var set) && set.Contains(language);
+    }
+
     /// <summary>The policy that applies: explicit, else the team's default, else the workspace default.</summary>
     public SlaPolicy? PolicyFor(string? explicitPolicy, string? team)
     {

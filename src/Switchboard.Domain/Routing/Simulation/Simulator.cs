@@ -325,8 +325,7 @@ internal sealed class Simulator
     bool Assign(Conv conv, DateTimeOffset at, string? exclude, bool reassign)
     {
         var team = conv.Clock.Team!;
-        var req = new AssignmentRequest(conv.Id, team, conv.Skills, conv.Input.Language,
-            conv.AuthorKey is null ? null : _lastAgentByAuthor.GetValueOrDefault(conv.AuthorKey), exclude);
+        var req = Request(conv, exclude);
         var d = Assigner.Decide(req, _ws, _loads, _cursors.GetValueOrDefault(team, -1));
         _summary.Decisions++;
         _cursors[team] = d.RoundRobinCursor;
@@ -358,6 +357,9 @@ internal sealed class Simulator
             (reassign ? $"from {previous}: " : "") + d.Reason + "; " + Candidates(d)));
         return true;
     }
+
+    AssignmentRequest Request(Conv conv, string? exclude) => new(conv.Id, conv.Clock.Team!, conv.Skills, conv.Input.Language,
+        conv.AuthorKey is null ? null : _lastAgentByAuthor.GetValueOrDefault(conv.AuthorKey), exclude);
 
     static string Candidates(AssignmentDecision d)
     {
@@ -397,20 +399,26 @@ internal sealed class Simulator
     void DrainQueues(string agentId, DateTimeOffset at)
     {
         var agent = _ws.Agents.First(a => a.Id == agentId);
+        var picks = new List<Conv>();
         foreach (var team in agent.Teams)
         {
             if (!_queues.TryGetValue(team, out var q) || q.Count == 0)
                 continue;
-            foreach (var (_, _, convId) in q.ToList())
+            var load = _loads[agentId];
+            var free = agent.Capacity - load.Open;
+            if (!load.Online || free <= 0)
+                return;
+            picks.Clear();
+            foreach (var (_, _, convId) in q)
             {
-                var load = _loads[agentId];
-                if (!load.Online || load.Open >= agent.Capacity)
-                    return;
+                if (picks.Count >= free)
+                    break;
                 var conv = _convs[convId];
-                if (conv.Skills.Any(s => !agent.Skills.Contains(s)))
-                    continue;
-                Assign(conv, at, exclude: null, reassign: false);
+                if (Assigner.CanTake(agent, load, Request(conv, null), _ws))
+                    picks.Add(conv);
             }
+            foreach (var conv in picks)
+                Assign(conv, at, exclude: null, reassign: false);
         }
     }
 
