@@ -32,6 +32,7 @@ internal static class RoutingHarness
         foreach (var input in inputs.Take(5_000))
             _ = Assigner.Decide(new AssignmentRequest("c", RoutingEngine.Route(input, ws).Team, [], input.Language), ws, loads, -1); // warm-up (JIT)
         var sw = Stopwatch.StartNew();
+        var cpu0 = Cpu();
         while (sw.Elapsed < TimeSpan.FromSeconds(3))
         {
             foreach (var input in inputs)
@@ -44,9 +45,10 @@ internal static class RoutingHarness
                 decisions++;
             }
         }
-        var perSecond = decisions / sw.Elapsed.TotalSeconds;
-        Console.WriteLine($"routing+assignment: {decisions:N0} decisions in {sw.Elapsed.TotalSeconds:0.00} s = {perSecond:N0}/s " +
-            $"({perSecond / 50_000:0.0}x the 50,000/s target; {100.0 * assigned / decisions:0}% assigned, rest queued)");
+        var cpu = (Cpu() - cpu0).TotalSeconds;
+        var perSecond = decisions / cpu;
+        Console.WriteLine($"routing+assignment: {decisions:N0} decisions in {sw.Elapsed.TotalSeconds:0.00} s wall, {cpu:0.00} s CPU = {perSecond:N0}/CPU-s " +
+            $"({decisions / sw.Elapsed.TotalSeconds:N0}/wall-s; {perSecond / 50_000:0.0}x the 50,000/s target; {100.0 * assigned / decisions:0}% assigned, rest queued)");
 
         // 2. Business-time deadlines vs the naive minute-by-minute walk on the same cases.
         var cal = ws.Calendars["berlin-office"];
@@ -66,11 +68,13 @@ internal static class RoutingHarness
             var (lines, agentEvents) = WriteTraffic(inputFile.FullName, posts, rng);
             var stderr = new StringWriter();
             sw.Restart();
+            var simCpu0 = Cpu();
             var code = SimulateCommand.RunAsync(new FileInfo(configPath), inputFile, TextWriter.Null, stderr, CancellationToken.None).GetAwaiter().GetResult();
-            var elapsed = sw.Elapsed.TotalSeconds;
+            var wall = sw.Elapsed.TotalSeconds;
+            var elapsed = (Cpu() - simCpu0).TotalSeconds;
             var summary = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
-            Console.WriteLine($"simulate: {posts:N0} posts + {agentEvents:N0} agent events ({lines:N0} lines) in {elapsed:0.00} s = {posts / elapsed:N0} posts/s, exit {code} " +
-                $"({10 / elapsed:0.0}x faster than the 10 s target)");
+            Console.WriteLine($"simulate: {posts:N0} posts + {agentEvents:N0} agent events ({lines:N0} lines) in {wall:0.00} s wall, {elapsed:0.00} s CPU " +
+                $"= {posts / elapsed:N0} posts/CPU-s, exit {code} (CPU time is {100 * elapsed / 10:0}% of the 10 s target)");
             Console.WriteLine("summary: " + summary);
             return code;
         }
@@ -82,13 +86,20 @@ internal static class RoutingHarness
         }
     }
 
+    /// <summary>
+    /// CPU time of the process. The machine is shared and oversubscribed, so wall time mostly measures the neighbours;
+    /// CPU time is what the work costs on one core (it includes GC and JIT threads, so it errs on the slow side).
+    /// </summary>
+    static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
+
     static (long N, double Seconds) Measure(Func<int> body)
     {
         long n = 0;
         var sw = Stopwatch.StartNew();
+        var cpu0 = Cpu();
         while (sw.Elapsed < TimeSpan.FromSeconds(2))
             n += body();
-        return (n, sw.Elapsed.TotalSeconds);
+        return (n, (Cpu() - cpu0).TotalSeconds);
     }
 
     static DateTimeOffset NaiveAdd(BusinessCalendar cal, DateTimeOffset start, TimeSpan duration)

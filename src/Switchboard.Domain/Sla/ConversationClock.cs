@@ -140,14 +140,22 @@ internal static class ConversationClock
     /// <summary>The earliest pending timer, without building and sorting the whole list (the simulator's hot path).</summary>
     public static PendingTimer? Earliest(ConversationClockState s, Workspace ws)
     {
+        var list = t_scratch ??= new List<PendingTimer>(8);
+        list.Clear();
+        Collect(s, ws, list);
         PendingTimer? best = null;
-        Collect(s, ws, null, t =>
+        foreach (var t in list)
         {
             if (best is null || Order(t, best) < 0)
                 best = t;
-        });
+        }
+        list.Clear();
         return best;
     }
+
+    // Scratch list per thread: Earliest runs several times per event, and a fresh list each time showed up in GC time.
+    [ThreadStatic]
+    static List<PendingTimer>? t_scratch;
 
     static int Order(PendingTimer a, PendingTimer b)
     {
@@ -161,9 +169,9 @@ internal static class ConversationClock
         return c != 0 ? c : string.CompareOrdinal(a.Level, b.Level);
     }
 
-    static void Collect(ConversationClockState s, Workspace ws, List<PendingTimer>? list, Action<PendingTimer>? offer = null)
+    static void Collect(ConversationClockState s, Workspace ws, List<PendingTimer> list)
     {
-        offer ??= list!.Add;
+
         if (s.Status == ConversationStatus.Resolved)
             return;
         foreach (var c in s.Clocks)
@@ -171,15 +179,15 @@ internal static class ConversationClock
             if (c.Status != ClockStatus.Running)
                 continue;
             if (c.WarnAt is { } w && !c.Warned)
-                offer(new(EffectKind.Warning, w, s.Conversation, c.Policy, c.MetricKey, "warning"));
+                list.Add(new(EffectKind.Warning, w, s.Conversation, c.Policy, c.MetricKey, "warning"));
             if (c.Due is { } d && !c.Breached)
-                offer(new(EffectKind.Breach, d, s.Conversation, c.Policy, c.MetricKey, "breach"));
+                list.Add(new(EffectKind.Breach, d, s.Conversation, c.Policy, c.MetricKey, "breach"));
         }
         foreach (var run in s.Ladders)
         {
             if (run.Stopped || !ws.Ladders.TryGetValue(run.Ladder, out var ladder) || run.NextLevel >= ladder.Levels.Count)
                 continue;
-            offer(new(EffectKind.Escalated, run.StartedAt + ladder.OffsetOf(run.NextLevel), s.Conversation, run.Policy, run.Metric, Num(run.NextLevel + 1)));
+            list.Add(new(EffectKind.Escalated, run.StartedAt + ladder.OffsetOf(run.NextLevel), s.Conversation, run.Policy, run.Metric, Num(run.NextLevel + 1)));
         }
         if (s.Status == ConversationStatus.Open && s.Assignee is not null && s.AssignedAt is { } assignedAt
             && s.ReassignFiredSeq != s.AssignmentSeq && s.Team is not null
@@ -187,7 +195,7 @@ internal static class ConversationClock
             && s.AssignmentSeq <= team.MaxReassignments
             && (s.LastAgentReplyAt is null || s.LastAgentReplyAt < assignedAt))
         {
-            offer(new(EffectKind.ReassignDue, assignedAt + after, s.Conversation, "team:" + s.Team, "reassign", Num(s.AssignmentSeq)));
+            list.Add(new(EffectKind.ReassignDue, assignedAt + after, s.Conversation, "team:" + s.Team, "reassign", Num(s.AssignmentSeq)));
         }
         if (s.Status == ConversationStatus.Open && s.LastCustomerMessageAt is { } last
             && (s.LastAgentReplyAt is null || s.LastAgentReplyAt < last))
@@ -195,11 +203,11 @@ internal static class ConversationClock
             foreach (var rule in ws.NoReplyRules)
             {
                 if (rule.After is { } wait && !s.FiredRules.Contains(RuleMark(rule, s)))
-                    offer(new(EffectKind.NoReplyRuleDue, last + wait, s.Conversation, "rule:" + rule.Name, "no_reply", Num(s.CustomerMessages)));
+                    list.Add(new(EffectKind.NoReplyRuleDue, last + wait, s.Conversation, "rule:" + rule.Name, "no_reply", Num(s.CustomerMessages)));
             }
         }
         if (s.Status == ConversationStatus.Snoozed && s.SnoozedUntil is { } until)
-            offer(new(EffectKind.SnoozeEnded, until, s.Conversation, "snooze", "snooze", until.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            list.Add(new(EffectKind.SnoozeEnded, until, s.Conversation, "snooze", "snooze", until.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>The earliest pending timer's due time: what the host stores on the conversation row for its scheduler.</summary>

@@ -38,7 +38,16 @@ internal sealed class MetricClock
     public ClockStatus Status { get; set; }
 
     /// <summary>The metric part of effect keys: "first_response", "next_response.2", "resolution.1".</summary>
-    public string MetricKey => Cycle == 0 ? Metric.Wire() : $"{Metric.Wire()}.{Cycle}";
+    public string MetricKey => _metricKey is { } k && _keyFor == (Metric, Cycle) ? k : ComputeKey();
+
+    string? _metricKey;
+    (SlaMetric, int) _keyFor;
+
+    string ComputeKey()
+    {
+        _keyFor = (Metric, Cycle);
+        return _metricKey = Cycle == 0 ? Metric.Wire() : $"{Metric.Wire()}.{Cycle}";
+    }
 
     public bool Active => Status is ClockStatus.Running or ClockStatus.Paused;
 
