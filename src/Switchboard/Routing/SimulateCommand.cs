@@ -146,7 +146,8 @@ internal static class SimulateCommand
     sealed class EventWriter(TextWriter output)
     {
         readonly ArrayBufferWriter<byte> _buffer = new(512);
-        readonly Utf8JsonWriter _json = new(Stream.Null);
+        // Relaxed escaping: the output is JSON lines for people and tools, never embedded in HTML.
+        readonly Utf8JsonWriter _json = new(Stream.Null, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
         public void Write(SimEvent e)
         {
@@ -198,7 +199,7 @@ internal static class SimulateCommand
     internal static string SummaryJson(SimSummary s)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteStartObject("summary");

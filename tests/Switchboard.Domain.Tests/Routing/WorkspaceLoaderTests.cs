@@ -129,3 +129,17 @@ public class WorkspaceLoaderTests
         Assert.Null(WorkspaceLoader.ParseDuration("-5m"));
     }
 }
+
+public class ConfigurationDocTests
+{
+    [Fact]
+    public void The_complete_example_in_the_docs_is_the_demo_workspace_verbatim()
+    {
+        var doc = File.ReadAllText(TestWorkspace.RepoFile("docs/configuration.md"));
+        var start = doc.IndexOf("## Complete example", StringComparison.Ordinal);
+        var open = doc.IndexOf("```yaml\n", start, StringComparison.Ordinal) + "```yaml\n".Length;
+        var close = doc.IndexOf("```\n", open, StringComparison.Ordinal);
+        Assert.True(start >= 0 && close > open);
+        Assert.Equal(File.ReadAllText(TestWorkspace.RepoFile("src/Switchboard/Demo/workspace.yaml")), doc[open..close]);
+    }
+}
