@@ -243,34 +243,34 @@ internal static class ConversationClock
         switch (t.Kind)
         {
             case EffectKind.Warning:
-            {
-                var c = s.Clocks.First(c => c.Status == ClockStatus.Running && c.MetricKey == metric && c.Policy == policy);
-                c.Warned = true;
-                effects.Add(new(EffectKind.Warning, t.Due, s.Conversation, policy, metric, null, c.Due, [],
-                    $"{Describe(c)} breaches at {c.Due:O}", t.Key));
-                break;
-            }
+                {
+                    var c = s.Clocks.First(c => c.Status == ClockStatus.Running && c.MetricKey == metric && c.Policy == policy);
+                    c.Warned = true;
+                    effects.Add(new(EffectKind.Warning, t.Due, s.Conversation, policy, metric, null, c.Due, [],
+                        $"{Describe(c)} breaches at {c.Due:O}", t.Key));
+                    break;
+                }
             case EffectKind.Breach:
-            {
-                var c = s.Clocks.First(c => c.Status == ClockStatus.Running && c.MetricKey == metric && c.Policy == policy);
-                c.Breached = true;
-                effects.Add(new(EffectKind.Breach, t.Due, s.Conversation, policy, metric, null, c.Due, [],
-                    $"{Describe(c)} not met in time", t.Key));
-                var ladder = LadderFor(s, policy, ws);
-                if (ladder is not null && ladder.Levels.Count > 0)
-                    s.Ladders.Add(new LadderRun { Ladder = ladder.Name, Policy = policy, Metric = metric, StartedAt = t.Due });
-                break;
-            }
+                {
+                    var c = s.Clocks.First(c => c.Status == ClockStatus.Running && c.MetricKey == metric && c.Policy == policy);
+                    c.Breached = true;
+                    effects.Add(new(EffectKind.Breach, t.Due, s.Conversation, policy, metric, null, c.Due, [],
+                        $"{Describe(c)} not met in time", t.Key));
+                    var ladder = LadderFor(s, policy, ws);
+                    if (ladder is not null && ladder.Levels.Count > 0)
+                        s.Ladders.Add(new LadderRun { Ladder = ladder.Name, Policy = policy, Metric = metric, StartedAt = t.Due });
+                    break;
+                }
             case EffectKind.Escalated:
-            {
-                var run = s.Ladders.First(r => !r.Stopped && r.Policy == policy && r.Metric == metric);
-                var ladder = ws.Ladders[run.Ladder];
-                var lvl = ladder.Levels[run.NextLevel];
-                run.NextLevel++;
-                effects.Add(new(EffectKind.Escalated, t.Due, s.Conversation, policy, metric, level, null, lvl.Targets,
-                    ladder.Describe(run.NextLevel - 1), t.Key));
-                break;
-            }
+                {
+                    var run = s.Ladders.First(r => !r.Stopped && r.Policy == policy && r.Metric == metric);
+                    var ladder = ws.Ladders[run.Ladder];
+                    var lvl = ladder.Levels[run.NextLevel];
+                    run.NextLevel++;
+                    effects.Add(new(EffectKind.Escalated, t.Due, s.Conversation, policy, metric, level, null, lvl.Targets,
+                        ladder.Describe(run.NextLevel - 1), t.Key));
+                    break;
+                }
             case EffectKind.ReassignDue:
                 s.ReassignFiredSeq = s.AssignmentSeq;
                 effects.Add(new(EffectKind.ReassignDue, t.Due, s.Conversation, policy, metric, level, t.Due,
@@ -278,13 +278,13 @@ internal static class ConversationClock
                     $"assignee {s.Assignee} did not answer within the team's timeout", t.Key));
                 break;
             case EffectKind.NoReplyRuleDue:
-            {
-                var rule = ws.NoReplyRules.First(r => "rule:" + r.Name == policy);
-                s.FiredRules.Add(RuleMark(rule, s));
-                effects.Add(new(EffectKind.NoReplyRuleDue, t.Due, s.Conversation, rule.Name, metric, level, t.Due, [],
-                    $"no reply {rule.After!.Value.TotalMinutes:0.#} min after the customer's last message", t.Key));
-                break;
-            }
+                {
+                    var rule = ws.NoReplyRules.First(r => "rule:" + r.Name == policy);
+                    s.FiredRules.Add(RuleMark(rule, s));
+                    effects.Add(new(EffectKind.NoReplyRuleDue, t.Due, s.Conversation, rule.Name, metric, level, t.Due, [],
+                        $"no reply {rule.After!.Value.TotalMinutes:0.#} min after the customer's last message", t.Key));
+                    break;
+                }
             case EffectKind.SnoozeEnded:
                 s.Status = ConversationStatus.Open;
                 s.SnoozedUntil = null;
@@ -346,7 +346,13 @@ internal static class ConversationClock
             return;
         var c = new MetricClock
         {
-            Metric = metric, Cycle = cycle, Policy = policy.Name, Target = target, StartedAt = at, RunningSince = at, Status = ClockStatus.Running,
+            Metric = metric,
+            Cycle = cycle,
+            Policy = policy.Name,
+            Target = target,
+            StartedAt = at,
+            RunningSince = at,
+            Status = ClockStatus.Running,
         };
         ComputeDeadlines(c, policy);
         s.Clocks.Add(c);

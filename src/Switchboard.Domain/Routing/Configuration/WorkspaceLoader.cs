@@ -485,8 +485,13 @@ internal static partial class WorkspaceLoader
 
         static readonly Dictionary<string, DayOfWeek[]> DayNames = new(StringComparer.OrdinalIgnoreCase)
         {
-            ["mon"] = [DayOfWeek.Monday], ["tue"] = [DayOfWeek.Tuesday], ["wed"] = [DayOfWeek.Wednesday],
-            ["thu"] = [DayOfWeek.Thursday], ["fri"] = [DayOfWeek.Friday], ["sat"] = [DayOfWeek.Saturday], ["sun"] = [DayOfWeek.Sunday],
+            ["mon"] = [DayOfWeek.Monday],
+            ["tue"] = [DayOfWeek.Tuesday],
+            ["wed"] = [DayOfWeek.Wednesday],
+            ["thu"] = [DayOfWeek.Thursday],
+            ["fri"] = [DayOfWeek.Friday],
+            ["sat"] = [DayOfWeek.Saturday],
+            ["sun"] = [DayOfWeek.Sunday],
         };
 
         static readonly DayOfWeek[] WeekOrder =
