@@ -5,7 +5,9 @@ namespace Switchboard.Posts;
 /// <summary>
 /// A streaming RFC 4180 reader that remembers the physical line each record starts on, so that every error can
 /// name its line. Quoted fields may hold commas, doubled quotes and line breaks (the airline data has newlines in
-/// quoted text; twcs has a bare "\r\r"). Outside quotes, "\r\n", "\n" and "\r" all end a record.
+/// quoted text; twcs has a bare "\r\r" in an unquoted field). The first record decides the file's line ending: after
+/// a "\n" or "\r\n" header a lone "\r" is text, as in the files pandas writes; only a file whose header ends in a lone
+/// "\r" (classic Mac) uses "\r" as the record separator.
 /// </summary>
 internal sealed class CsvReader(TextReader reader, int maxFieldLength = CsvReader.DefaultMaxFieldLength)
 {
@@ -15,6 +17,7 @@ internal sealed class CsvReader(TextReader reader, int maxFieldLength = CsvReade
     private readonly StringBuilder _field = new();
     private long _line = 1;
     private bool _eof;
+    private bool? _loneCrEndsRecord;
 
     /// <summary>Reads the next record, or returns false at the end of input.</summary>
     /// <param name="fields">The record's fields.</param>
@@ -92,16 +95,19 @@ internal sealed class CsvReader(TextReader reader, int maxFieldLength = CsvReade
                     _field.Clear();
                     fieldWasQuoted = false;
                     break;
-                case '\r':
-                    if (reader.Peek() == '\n')
-                    {
-                        reader.Read();
-                    }
-
+                case '\r' when reader.Peek() == '\n':
+                    reader.Read();
+                    _loneCrEndsRecord ??= false;
+                    _line++;
+                    fields.Add(_field.ToString());
+                    return true;
+                case '\r' when _loneCrEndsRecord ?? true:
+                    _loneCrEndsRecord ??= true;
                     _line++;
                     fields.Add(_field.ToString());
                     return true;
                 case '\n':
+                    _loneCrEndsRecord ??= false;
                     _line++;
                     fields.Add(_field.ToString());
                     return true;

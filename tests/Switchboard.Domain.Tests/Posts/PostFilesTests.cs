@@ -109,4 +109,21 @@ public class PostFilesTests
         Assert.Contains("line 3: expected 2 fields, found 3", r[1].Error, StringComparison.Ordinal);
         Assert.Contains("line 4: unterminated quoted field", r[2].Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_bare_carriage_return_in_an_unquoted_field_is_text_when_lines_end_in_newlines()
+    {
+        // Regression: twcs_sample_5000.csv line 2589 holds "@AskPayPal \r\rI just love…" unquoted.
+        var r = Read("id,text\n1,a\r\rb\n2,c\n");
+        Assert.Equal(2, r.Count);
+        Assert.Equal("a\r\rb", r[0].Post!.Text);
+        Assert.Equal("2", r[1].Post!.Id);
+    }
+
+    [Fact]
+    public void Classic_mac_line_endings_still_separate_records()
+    {
+        var r = Read("id,text\r1,a\r2,b\r");
+        Assert.Equal(["1", "2"], r.Select(x => x.Post!.Id));
+    }
 }
