@@ -42,10 +42,10 @@ public sealed class SimulateCommandTests : IDisposable
     // Monday 2026-11-23 10:00 Berlin = 09:00Z: Customer Service (support-extended calendar) is working.
     const string Conversation = """
         {"id":"p1","channel":"twitter","text":"my order never arrived","created_at":"2026-11-23T09:00:00Z","author":{"id":"u1","handle":"carla"},"lang":"en","sentiment":"negative","intent":"complaint"}
-        {"event":"agent_ack","agent":"margaret@demo.switchboard.local","conversation":"p1","at":"2026-11-23T13:10:00Z"}
+        {"event":"agent_ack","agent":"maria@demo.switchboard.local","conversation":"p1","at":"2026-11-23T13:10:00Z"}
         {"id":"p2","channel":"twitter","text":"hello?","created_at":"2026-11-23T09:20:00Z","author":{"id":"u1","handle":"carla"}}
         {"id":"r1","channel":"twitter","text":"sorry!","created_at":"2026-11-23T13:30:00Z","in_reply_to":"p2","outgoing":true}
-        {"event":"agent_resolve","agent":"margaret@demo.switchboard.local","conversation":"p1","at":"2026-11-23T14:00:00Z"}
+        {"event":"agent_resolve","agent":"maria@demo.switchboard.local","conversation":"p1","at":"2026-11-23T14:00:00Z"}
         """;
 
     [Fact]
@@ -93,16 +93,18 @@ public sealed class SimulateCommandTests : IDisposable
     public async Task Agents_in_online_events_start_offline_so_conversations_queue_until_someone_comes_online()
     {
         var (code, events, _) = await Run("""
-            {"event":"agent_online","agent":"margaret@demo.switchboard.local","at":"2026-11-23T09:30:00Z"}
-            {"event":"agent_offline","agent":"radia@demo.switchboard.local","at":"2026-11-23T08:00:00Z"}
-            {"event":"agent_offline","agent":"frances@demo.switchboard.local","at":"2026-11-23T08:00:00Z"}
+            {"event":"agent_online","agent":"maria@demo.switchboard.local","at":"2026-11-23T09:30:00Z"}
+            {"event":"agent_offline","agent":"admin@demo.switchboard.local","at":"2026-11-23T08:00:00Z"}
+            {"event":"agent_offline","agent":"carlos@demo.switchboard.local","at":"2026-11-23T08:00:00Z"}
+            {"event":"agent_offline","agent":"fatima@demo.switchboard.local","at":"2026-11-23T08:00:00Z"}
+            {"event":"agent_offline","agent":"tom@demo.switchboard.local","at":"2026-11-23T08:00:00Z"}
             {"id":"p1","channel":"twitter","text":"hi","created_at":"2026-11-23T09:00:00Z","author":{"id":"u1"}}
             """);
         Assert.Equal(0, code);
         var queued = events.Single(e => e.GetProperty("event").GetString() == "queued");
         Assert.Contains("offline", queued.GetProperty("reason").GetString(), StringComparison.Ordinal);
         var assigned = events.First(e => e.GetProperty("event").GetString() == "assigned");
-        Assert.Equal(("margaret@demo.switchboard.local", "2026-11-23T09:30:00+00:00"),
+        Assert.Equal(("maria@demo.switchboard.local", "2026-11-23T09:30:00+00:00"),
             (assigned.GetProperty("agent").GetString(), assigned.GetProperty("at").GetString()));
     }
 
