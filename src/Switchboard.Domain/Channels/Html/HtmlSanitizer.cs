@@ -12,7 +12,7 @@ namespace Switchboard.Channels.Html;
 /// content, and any other element is unwrapped (its text kept). Output is re-serialized, never copied, so malformed
 /// markup cannot smuggle anything past the allow-list. Render it under a strict CSP as a second line of defence.
 /// </summary>
-internal static class HtmlSanitizer
+internal static partial class HtmlSanitizer
 {
     private static readonly HtmlParser Parser = new(new HtmlParserOptions { IsScripting = false });
 
@@ -36,13 +36,26 @@ internal static class HtmlSanitizer
 
     private static readonly HashSet<string> VoidElements = new(StringComparer.OrdinalIgnoreCase) { "br", "hr", "img" };
 
+    /// <summary>
+    /// Longer input is cut before parsing: HTML5 tree building is superlinear on pathological nesting, and no post or
+    /// feed entry Switchboard shows needs more (Mastodon's default limit is 500 characters).
+    /// </summary>
+    public const int MaxInputChars = 256 * 1024;
+
     public static string Sanitize(string? html)
     {
         if (string.IsNullOrEmpty(html))
             return "";
+        if (html.Length > MaxInputChars)
+            html = html[..MaxInputChars];
+        var sb = new StringBuilder(html.Length);
+        if (ApproximateDepth(html) > MaxDepth)
+        {
+            Escape(StripTags(html), sb, attribute: false);
+            return sb.ToString();
+        }
         var document = Parser.ParseDocument("<!doctype html><body></body>");
         var nodes = Parser.ParseFragment(html, document.Body!);
-        var sb = new StringBuilder(html.Length);
         foreach (var node in nodes)
             WriteSanitized(node, sb, depth: 0);
         return sb.ToString();
@@ -53,6 +66,10 @@ internal static class HtmlSanitizer
     {
         if (string.IsNullOrEmpty(html))
             return "";
+        if (html.Length > MaxInputChars)
+            html = html[..MaxInputChars];
+        if (ApproximateDepth(html) > MaxDepth)
+            return StripTags(html).Trim();
         var document = Parser.ParseDocument("<!doctype html><body></body>");
         var nodes = Parser.ParseFragment(html, document.Body!);
         var sb = new StringBuilder(html.Length);
@@ -74,7 +91,12 @@ internal static class HtmlSanitizer
                 var name = element.LocalName;
                 if (DroppedWithContent.Contains(name))
                     return;
-                bool keep = AllowedElements.Contains(name) && depth < MaxDepth && (name != "img" || SafeImage(element) is not null);
+                if (depth >= MaxDepth)
+                {
+                    Escape(FlatText(element), sb, attribute: false);
+                    return;
+                }
+                bool keep = AllowedElements.Contains(name) && (name != "img" || SafeImage(element) is not null);
                 if (keep)
                 {
                     sb.Append('<').Append(name);
@@ -167,8 +189,13 @@ internal static class HtmlSanitizer
                 return;
             case IElement element:
                 var name = element.LocalName;
-                if (DroppedWithContent.Contains(name) || depth > MaxDepth)
+                if (DroppedWithContent.Contains(name))
                     return;
+                if (depth >= MaxDepth)
+                {
+                    sb.Append(FlatText(element));
+                    return;
+                }
                 if (name == "br")
                 {
                     sb.Append('\n');
@@ -183,6 +210,62 @@ internal static class HtmlSanitizer
                     sb.Append("\n\n");
                 return;
         }
+    }
+
+    /// <summary>
+    /// Upper bound of the element nesting a parser would build (start tags minus end tags, void and self-closed tags
+    /// excluded). HTML5 tree building checks the stack of open elements on every tag, so thousands of nested elements
+    /// cost quadratic time; such input (never legitimate in a post) is reduced to its text instead of parsed.
+    /// </summary>
+    internal static int ApproximateDepth(string html)
+    {
+        int depth = 0, max = 0;
+        for (int i = html.IndexOf('<', StringComparison.Ordinal); i >= 0 && i < html.Length - 1; i = html.IndexOf('<', i + 1))
+        {
+            var next = html[i + 1];
+            if (next == '/')
+            {
+                depth = Math.Max(0, depth - 1);
+                continue;
+            }
+            if (!char.IsAsciiLetter(next))
+                continue;
+            int end = i + 1;
+            while (end < html.Length && char.IsAsciiLetterOrDigit(html[end]))
+                end++;
+            var close = html.IndexOf('>', end);
+            bool selfClosed = close > 0 && html[close - 1] == '/';
+            if (!selfClosed && !VoidElements.Contains(html[(i + 1)..end]) && html[(i + 1)..end] is not ("input" or "meta" or "link" or "col" or "wbr" or "source" or "param" or "area" or "base" or "embed" or "track"))
+                max = Math.Max(max, ++depth);
+        }
+        return max;
+    }
+
+    private static string StripTags(string html) => System.Net.WebUtility.HtmlDecode(TagPattern().Replace(html, " "));
+
+    [System.Text.RegularExpressions.GeneratedRegex("<[^>]*>?", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex TagPattern();
+
+    /// <summary>The text under a too-deeply nested element, gathered without recursion (so no stack overflow), dropped containers excluded.</summary>
+    private static string FlatText(IElement root)
+    {
+        var sb = new StringBuilder();
+        var stack = new Stack<INode>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            if (node is IText text)
+            {
+                sb.Append(text.Data);
+                continue;
+            }
+            if (node is IElement e && DroppedWithContent.Contains(e.LocalName))
+                continue;
+            for (int i = node.ChildNodes.Length - 1; i >= 0; i--)
+                stack.Push(node.ChildNodes[i]);
+        }
+        return sb.ToString();
     }
 
     private static string CollapseBlankLines(string text)
