@@ -1,0 +1,74 @@
+using Dapper;
+using Switchboard.Auth;
+using Switchboard.Storage;
+
+namespace Switchboard.Demo;
+
+/// <summary>
+/// Seeds the demo workspace once: agents with skills and languages in the eight default teams, and their sign-ins
+/// (README). Idempotent: it does nothing when the first demo user already exists.
+/// </summary>
+internal static class DemoWorkspace
+{
+    public const string Password = "switchboard-demo";
+
+    internal sealed record DemoAgent(string Email, string Name, string Role, string[] Teams, string[] Skills, string[] Languages, int Capacity, bool Lead = false);
+
+    public static readonly DemoAgent[] Agents =
+    [
+        new("admin@demo.switchboard.local", "Alex Admin", "admin", ["customer-service", "public-relations"], ["Strategy", "Communicating"], ["en", "de"], 5, Lead: true),
+        new("maria@demo.switchboard.local", "Maria Manager", "manager", ["customer-service", "marketing"], ["Strategy", "Training", "Change Management"], ["en", "es"], 6, Lead: true),
+        new("carlos@demo.switchboard.local", "Carlos Care", "agent", ["customer-service"], ["Communicating", "Technical"], ["en", "es", "pt"], 8),
+        new("fatima@demo.switchboard.local", "Fatima Care", "agent", ["customer-service"], ["Communicating"], ["en", "fr"], 8),
+        new("tom@demo.switchboard.local", "Tom Trainee", "trainee", ["customer-service"], ["Communicating"], ["en"], 3),
+        new("priya@demo.switchboard.local", "Priya PR", "agent", ["public-relations"], ["Strategy", "Communicating", "Content Development"], ["en"], 5, Lead: true),
+        new("lena@demo.switchboard.local", "Lena Legal", "approver", ["public-relations"], ["Strategy"], ["en", "de"], 4),
+        new("marco@demo.switchboard.local", "Marco Marketing", "agent", ["marketing", "innovation"], ["Content Development", "Strategy"], ["en", "it"], 6),
+        new("ines@demo.switchboard.local", "Ines Internal", "agent", ["internal-communications"], ["Change Management", "Communicating"], ["en", "pt"], 6),
+        new("paul@demo.switchboard.local", "Paul Partners", "agent", ["partners-channel"], ["Strategy", "Communicating"], ["en", "nl"], 6),
+        new("hana@demo.switchboard.local", "Hana HR", "agent", ["human-resources"], ["Training", "Communicating"], ["en", "de"], 6),
+        new("ivan@demo.switchboard.local", "Ivan IT", "agent", ["it"], ["Technical"], ["en", "de"], 8),
+        new("nora@demo.switchboard.local", "Nora Innovation", "agent", ["innovation"], ["Content Development", "Technical", "Change Management"], ["en", "fr"], 5),
+        new("erin@demo.switchboard.local", "Erin Executive", "analyst", [], ["Strategy"], ["en"], 0),
+    ];
+
+    public static async Task<bool> SeedAsync(Database db, TimeProvider time, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        if (await Users.FindAsync(conn, Agents[0].Email) is not null)
+        {
+            return false;
+        }
+
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var teams = (await conn.QueryAsync<(long Id, string Slug)>("SELECT id, slug FROM teams", transaction: tx)).ToDictionary(t => t.Slug, t => t.Id);
+        foreach (var a in Agents)
+        {
+            var id = await conn.ExecuteScalarAsync<long>(
+                """
+                INSERT INTO users (email, display_name, role, password_hash, skills, languages, capacity, created_at)
+                VALUES (@email, @name, @role, @hash, @skills, @languages, @capacity, @now) RETURNING id
+                """,
+                new
+                {
+                    email = a.Email,
+                    name = a.Name,
+                    role = a.Role,
+                    hash = Users.HashPassword(a.Email, Password),
+                    skills = string.Join(',', a.Skills),
+                    languages = string.Join(',', a.Languages),
+                    capacity = a.Capacity,
+                    now,
+                }, tx);
+            foreach (var t in a.Teams)
+            {
+                await conn.ExecuteAsync("INSERT INTO team_members (team_id, user_id, is_lead) VALUES (@t, @u, @l)",
+                    new { t = teams[t], u = id, l = a.Lead ? 1 : 0 }, tx);
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        return true;
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+
+namespace Switchboard.Hosting;
+
+/// <summary>`switchboard serve`: the web UI, the HTTP API and the background pipeline in one process.</summary>
+internal static class ServeCommand
+{
+    public const string DefaultUrls = "http://localhost:5080";
+
+    public static Command Create()
+    {
+        var cmd = new Command("serve", "Run Switchboard: web UI, HTTP API and the ingest pipeline");
+        var demo = new Option<bool>("--demo") { Description = "Seed the demo workspace (once) and stream generated mentions" };
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on", DefaultValueFactory = _ => DefaultUrls };
+        var interval = new Option<double>("--demo-interval")
+        {
+            Description = "Seconds between demo mentions",
+            DefaultValueFactory = _ => 1.5,
+        };
+        var db = CommonOptions.Db();
+        cmd.Options.Add(demo);
+        cmd.Options.Add(urls);
+        cmd.Options.Add(db);
+        cmd.Options.Add(interval);
+        cmd.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(interval) is < 0.01 or > 3600)
+            {
+                await Console.Error.WriteLineAsync("error: --demo-interval must be between 0.01 and 3600 seconds");
+                return 2;
+            }
+
+            var settings = new ServeSettings(
+                CommonOptions.Database(parse.GetValue(db)),
+                parse.GetValue(urls)!,
+                parse.GetValue(demo),
+                TimeSpan.FromSeconds(parse.GetValue(interval)));
+            return await RunAsync(settings, ct);
+        });
+        return cmd;
+    }
+
+    internal static async Task<int> RunAsync(ServeSettings settings, CancellationToken ct)
+    {
+        var app = SwitchboardApp.Build(settings);
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard");
+        log.LogInformation("Database: {Db}", settings.Db.Display);
+        await SwitchboardApp.PrepareAsync(settings, app.Services.GetRequiredService<TimeProvider>(), log, ct);
+        await app.StartAsync(ct);
+        log.LogInformation("Switchboard is listening on {Urls}", string.Join(", ", app.Urls));
+        await app.WaitForShutdownAsync(ct);
+        return 0;
+    }
+}

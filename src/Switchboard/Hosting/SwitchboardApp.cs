@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.DataProtection;
+using Switchboard.Api;
+using Switchboard.Auth;
+using Switchboard.Demo;
+using Switchboard.Inbox;
+using Switchboard.Ingest;
+using Switchboard.Storage;
+
+namespace Switchboard.Hosting;
+
+/// <summary>What `serve` was asked to do.</summary>
+internal sealed record ServeSettings(Database Db, string Urls, bool Demo, TimeSpan DemoInterval, int DemoBurst = 12, int? DemoSeed = null, string[]? Args = null)
+{
+    /// <summary>Where Data Protection keys live: beside the SQLite file, or ./data/keys for PostgreSQL.</summary>
+    public string KeysDirectory => Db.IsSqlite
+        ? Path.Combine(Path.GetDirectoryName(Db.Display["sqlite:".Length..]) ?? ".", "keys")
+        : Path.Combine(Environment.CurrentDirectory, "data", "keys");
+}
+
+/// <summary>Builds the web host: every module adds its services (AddX) and maps its endpoints (MapX).</summary>
+internal static class SwitchboardApp
+{
+    public static WebApplication Build(ServeSettings settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = settings.Args ?? [],
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(SwitchboardApp).Assembly.GetName().Name,
+        });
+        // Static web assets (the Blazor script, CSS) are served from the build output's manifest even outside
+        // Development, so `dotnet run` and the built executable behave the same.
+        builder.WebHost.UseStaticWebAssets();
+        builder.WebHost.UseUrls(settings.Urls);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 8 * 1024 * 1024);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        // Cookie and antiforgery keys survive restarts (sign-ins stay valid) and are shared by every process using
+        // the same data folder.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("switchboard")
+            .PersistKeysToFileSystem(new DirectoryInfo(settings.KeysDirectory));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(settings.Db);
+        builder.Services.AddSingleton(settings);
+        builder.AddIngest();
+        builder.AddAuth();
+        builder.AddInbox();
+        builder.Services.AddOpenApi();
+        if (settings.Demo)
+        {
+            builder.Services.AddSingleton(new DemoOptions(settings.DemoInterval, settings.DemoBurst, settings.DemoSeed));
+            builder.Services.AddHostedService<DemoStream>();
+        }
+
+        var app = builder.Build();
+        app.UseSecurityHeaders();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
+        app.MapOpenApi().AllowAnonymous();
+        var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy);
+        api.MapConversationsApi();
+        api.MapPostsApi();
+        app.MapAccount();
+        app.MapInbox();
+        return app;
+    }
+
+    /// <summary>Runs migrations and seeding before the server accepts traffic, so no request sees an old schema.</summary>
+    public static async Task PrepareAsync(ServeSettings settings, TimeProvider time, ILogger log, CancellationToken ct)
+    {
+        var applied = await Migrator.MigrateAsync(settings.Db, ct);
+        foreach (var m in applied)
+        {
+            log.LogInformation("Applied migration {Version} {Name}", m.Version, m.Name);
+        }
+
+        if (settings.Demo && await DemoWorkspace.SeedAsync(settings.Db, time, ct))
+        {
+            log.LogInformation("Seeded the demo workspace: sign in as {Email} / {Password}", DemoWorkspace.Agents[0].Email, DemoWorkspace.Password);
+        }
+    }
+
+    private static void AddIngest(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddSingleton<InboxFeed>();
+        builder.Services.AddHostedService<IngestWriter>();
+    }
+
+    private static void UseSecurityHeaders(this WebApplication app) => app.Use(async (ctx, next) =>
+    {
+        var h = ctx.Response.Headers;
+        h["X-Content-Type-Options"] = "nosniff";
+        h["Referrer-Policy"] = "no-referrer";
+        h["X-Frame-Options"] = "DENY";
+        h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains";
+        // Scripts only from this origin: post content can never run. Inline styles are allowed for Blazor's
+        // reconnection UI; they cannot execute code.
+        h["Content-Security-Policy"] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+                                       "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+        await next();
+    });
+}

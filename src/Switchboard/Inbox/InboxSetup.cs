@@ -1,0 +1,94 @@
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Switchboard.Auth;
+using Switchboard.Inbox.Components;
+using Switchboard.Storage;
+
+namespace Switchboard.Inbox;
+
+/// <summary>
+/// The web UI: Razor components rendered on the server, plus two endpoints for live updates — a Server-Sent Events
+/// stream of "conversations changed" and HTML fragments the page's script swaps in. No framework script is needed,
+/// and the page runs under a CSP that allows only our own script.
+/// </summary>
+internal static class InboxSetup
+{
+    public static void AddInbox(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents();
+    }
+
+    public static void MapInbox(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>();
+
+        var inbox = app.MapGroup("/inbox").RequireAuthorization().ExcludeFromDescription();
+        inbox.MapGet("/events", StreamAsync);
+        inbox.MapGet("/fragments/list", ListFragmentAsync);
+        inbox.MapGet("/fragments/teams", TeamsFragmentAsync);
+    }
+
+    /// <summary>
+    /// Server-Sent Events: one `changed` event per commit that touched conversations (coalesced), and a comment
+    /// every 15 s so proxies keep the connection open. EventSource reconnects by itself.
+    /// </summary>
+    private static async Task StreamAsync(HttpContext ctx, InboxFeed feed, TimeProvider time)
+    {
+        ctx.Response.Headers.ContentType = "text/event-stream";
+        ctx.Response.Headers.CacheControl = "no-store";
+        var signal = Channel.CreateBounded<IReadOnlyCollection<long>>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
+        using var sub = feed.Subscribe(ids => signal.Writer.TryWrite(ids));
+        var ct = ctx.RequestAborted;
+        await ctx.Response.WriteAsync("retry: 2000\n\n", ct);
+        await ctx.Response.Body.FlushAsync(ct);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                using var beat = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                beat.CancelAfter(TimeSpan.FromSeconds(15));
+                string payload;
+                try
+                {
+                    var ids = await signal.Reader.ReadAsync(beat.Token);
+                    payload = $"event: changed\ndata: [{string.Join(',', ids.Take(500))}]\n\n";
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    payload = ": keep-alive\n\n";
+                }
+
+                await ctx.Response.WriteAsync(payload, Encoding.UTF8, ct);
+                await ctx.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The browser went away.
+        }
+    }
+
+    private static async Task<RazorComponentResult<ConversationList>> ListFragmentAsync(
+        HttpContext ctx, Database db, TimeProvider time, string? queue, string? team, long? selected, CancellationToken ct)
+    {
+        var q = InboxViews.Parse(queue);
+        await using var conn = await db.OpenAsync(ct);
+        var page = await InboxViews.PageAsync(conn, q, ctx.User.UserId(), string.IsNullOrWhiteSpace(team) ? null : team, null, ct);
+        return new RazorComponentResult<ConversationList>(new
+        {
+            Page = page,
+            Queue = q,
+            Team = string.IsNullOrWhiteSpace(team) ? null : team,
+            Selected = selected,
+            Now = time.GetUtcNow(),
+        });
+    }
+
+    private static async Task<RazorComponentResult<TeamList>> TeamsFragmentAsync(Database db, string? team, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return new RazorComponentResult<TeamList>(new { Teams = await InboxViews.TeamCountsAsync(conn), Active = team });
+    }
+}

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using Spectre.Console;
+using Switchboard.Hosting;
+using Switchboard.Posts;
+using Switchboard.Storage;
+
+namespace Switchboard.Ingest;
+
+/// <summary>
+/// `switchboard import FILE`: loads posts (Switchboard JSONL, the airline CSV, Customer Support on Twitter CSV, or a
+/// CSV with --text-column) through the same dedupe → thread → classify → route path as live traffic. Each batch is
+/// one transaction, so an interrupted import can simply be run again: what was committed is skipped as duplicates.
+/// </summary>
+internal static class ImportCommand
+{
+    public const int BatchSize = 1000;
+    private const int MaxErrorsShown = 50;
+
+    public static Command Create()
+    {
+        var cmd = new Command("import", "Import posts from a JSONL or CSV file (idempotent: re-importing adds nothing)");
+        var file = new Argument<FileInfo>("FILE") { Description = "The file to import (.jsonl, .csv)" };
+        var textColumn = new Option<string?>("--text-column") { Description = "CSV: the column holding the text (default: text)" };
+        var idColumn = new Option<string?>("--id-column") { Description = "CSV: the column holding a unique id (default: tweet_id or id)" };
+        var channel = new Option<string>("--channel") { Description = "CSV: channel for rows without one", DefaultValueFactory = _ => "import" };
+        var db = CommonOptions.Db();
+        cmd.Arguments.Add(file);
+        cmd.Options.Add(textColumn);
+        cmd.Options.Add(idColumn);
+        cmd.Options.Add(channel);
+        cmd.Options.Add(db);
+        cmd.SetAction((parse, ct) => RunAsync(
+            CommonOptions.Database(parse.GetValue(db)), parse.GetValue(file)!,
+            new PostReadOptions(parse.GetValue(textColumn), parse.GetValue(idColumn), parse.GetValue(channel)!),
+            Console.Out, Console.Error, interactive: !Console.IsErrorRedirected && !Console.IsOutputRedirected, ct));
+        return cmd;
+    }
+
+    internal sealed record Summary(long Read, long Imported, long Duplicates, long Rejected);
+
+    internal static async Task<int> RunAsync(Database db, FileInfo file, PostReadOptions options, TextWriter stdout, TextWriter stderr,
+        bool interactive, CancellationToken ct)
+    {
+        if (!file.Exists)
+        {
+            await stderr.WriteLineAsync($"error: no such file: {file.FullName}");
+            return 2;
+        }
+
+        await Migrator.MigrateAsync(db, ct);
+        await using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        // Invalid UTF-8 becomes U+FFFD instead of aborting the import; the row is still readable and reported as is.
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
+
+        Summary? summary = null;
+        var watch = Stopwatch.StartNew();
+        if (interactive)
+        {
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask($"Importing {file.Name}", maxValue: Math.Max(1, stream.Length));
+                    summary = await ImportAsync(db, reader, options, stderr, s => task.Value = stream.Position, ct);
+                    task.Value = task.MaxValue;
+                });
+        }
+        else
+        {
+            var lastReport = Stopwatch.StartNew();
+            summary = await ImportAsync(db, reader, options, stderr, s =>
+            {
+                if (lastReport.Elapsed > TimeSpan.FromSeconds(2))
+                {
+                    lastReport.Restart();
+                    stderr.WriteLine($"progress: {s.Read} read, {s.Imported} imported, {s.Duplicates} duplicates, {s.Rejected} rejected " +
+                                     $"({100.0 * stream.Position / Math.Max(1, stream.Length):0}%)");
+                }
+            }, ct);
+        }
+
+        var r = summary!;
+        await stdout.WriteLineAsync(
+            $"{file.Name}: {r.Read} read, {r.Imported} imported, {r.Duplicates} duplicates, {r.Rejected} rejected in {watch.Elapsed.TotalSeconds:0.0}s ({db.Display})");
+        return r.Rejected > 0 && r.Imported + r.Duplicates == 0 ? 1 : 0;
+    }
+
+    private static async Task<Summary> ImportAsync(Database db, TextReader reader, PostReadOptions options, TextWriter stderr,
+        Action<Summary> progress, CancellationToken ct)
+    {
+        long read = 0, imported = 0, duplicates = 0, rejected = 0;
+        var batch = new List<Post>(BatchSize);
+        await using var conn = await db.OpenAsync(ct);
+
+        async Task FlushAsync()
+        {
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            var result = await IngestBatch.WriteAsync(db, conn, batch, TimeProvider.System, ct);
+            imported += result.Outcomes.Count(o => o == IngestOutcome.Stored);
+            duplicates += result.Outcomes.Count(o => o == IngestOutcome.Duplicate);
+            batch.Clear();
+            progress(new Summary(read, imported, duplicates, rejected));
+        }
+
+        foreach (var record in PostFiles.Read(reader, options))
+        {
+            ct.ThrowIfCancellationRequested();
+            read++;
+            if (record.Error is not null)
+            {
+                rejected++;
+                if (rejected <= MaxErrorsShown)
+                {
+                    await stderr.WriteLineAsync("rejected: " + record.Error);
+                }
+                else if (rejected == MaxErrorsShown + 1)
+                {
+                    await stderr.WriteLineAsync($"rejected: more than {MaxErrorsShown} bad rows; counting the rest silently");
+                }
+
+                continue;
+            }
+
+            batch.Add(record.Post!);
+            if (batch.Count >= BatchSize)
+            {
+                await FlushAsync();
+            }
+        }
+
+        await FlushAsync();
+        return new Summary(read, imported, duplicates, rejected);
+    }
+}

@@ -1,0 +1,212 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using Switchboard.Classification;
+using Switchboard.Posts;
+using Switchboard.Routing;
+using Switchboard.Storage;
+
+namespace Switchboard.Ingest;
+
+/// <summary>What happened to one post of a batch.</summary>
+internal enum IngestOutcome
+{
+    Stored,
+    Duplicate,
+}
+
+/// <summary>The result of writing one batch: an outcome per post (same order) and the conversations touched.</summary>
+internal sealed record BatchResult(IReadOnlyList<IngestOutcome> Outcomes, IReadOnlyCollection<long> Conversations, int NewConversations);
+
+/// <summary>
+/// Writes a batch of posts in ONE transaction: deduplicate by (channel, external id) → thread into conversations →
+/// classify → route → persist. Everything about a post is committed together or not at all, so a crash at any point
+/// leaves either the whole post or nothing, and re-delivering it is harmless. Used by the server's ingest writer and by
+/// `switchboard import`, so both paths behave identically.
+/// </summary>
+internal static class IngestBatch
+{
+    public static async Task<BatchResult> WriteAsync(Database db, DbConnection conn, IReadOnlyList<Post> posts, TimeProvider time, CancellationToken ct)
+    {
+        var outcomes = new IngestOutcome[posts.Count];
+        var touched = new HashSet<long>();
+        var newConversations = 0;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var tx = db.IsSqlite && conn is Microsoft.Data.Sqlite.SqliteConnection s
+            ? s.BeginTransaction(deferred: false)
+            : await conn.BeginTransactionAsync(ct);
+        var teams = (await conn.QueryAsync<(long Id, string Slug)>("SELECT id, slug FROM teams", transaction: tx))
+            .ToDictionary(t => t.Slug, t => t.Id);
+
+        for (var i = 0; i < posts.Count; i++)
+        {
+            var post = posts[i];
+            var exists = await conn.ExecuteScalarAsync<long?>(
+                "SELECT id FROM messages WHERE channel = @c AND external_id = @e",
+                new { c = post.Channel, e = post.Id }, tx);
+            if (exists is not null)
+            {
+                outcomes[i] = IngestOutcome.Duplicate;
+                continue;
+            }
+
+            var createdAt = (post.CreatedAt ?? time.GetUtcNow()).ToUnixTimeMilliseconds();
+            var authorId = await UpsertAuthorAsync(conn, tx, post);
+            var triage = post.Outgoing ? null : StarterTriage.Classify(post);
+
+            // Threading: a reply joins its parent's conversation. A post whose replies arrived first (their parent was
+            // missing) adopts their conversation, and any other orphan threads under it are merged in.
+            long? conversationId = null;
+            if (post.InReplyTo is not null)
+            {
+                conversationId = await conn.ExecuteScalarAsync<long?>(
+                    "SELECT conversation_id FROM messages WHERE channel = @c AND external_id = @e",
+                    new { c = post.Channel, e = post.InReplyTo }, tx);
+            }
+
+            var orphanConversations = (await conn.QueryAsync<long>(
+                "SELECT DISTINCT conversation_id FROM messages WHERE channel = @c AND in_reply_to = @e",
+                new { c = post.Channel, e = post.Id }, tx)).ToList();
+            conversationId ??= orphanConversations.Count > 0 ? orphanConversations.Min() : null;
+
+            if (conversationId is null)
+            {
+                var decision = triage is null ? null : DepartmentRouting.Decide(triage, post.Channel);
+                long? teamId = decision is not null && teams.TryGetValue(decision.TeamSlug, out var t) ? t : null;
+                conversationId = await conn.ExecuteScalarAsync<long>(
+                    """
+                    INSERT INTO conversations (channel, root_external_id, author_id, team_id, status, priority, subject,
+                        message_count, sentiment, intent, department, urgency, route_reason, created_at, last_message_at, updated_at)
+                    VALUES (@channel, @root, @author, @team, 'open', @priority, @subject, 0, @sentiment, @intent, @department,
+                        @urgency, @reason, @created, @created, @now)
+                    RETURNING id
+                    """,
+                    new
+                    {
+                        channel = post.Channel,
+                        root = post.InReplyTo ?? post.Id,
+                        author = post.Outgoing ? null : authorId,
+                        team = teamId,
+                        priority = decision?.Priority ?? "normal",
+                        subject = Subject(post.Text),
+                        sentiment = triage?.Sentiment,
+                        intent = triage?.Intent,
+                        department = triage?.Department,
+                        urgency = triage?.Urgency ?? 0,
+                        reason = decision?.Reason,
+                        created = createdAt,
+                        now,
+                    }, tx);
+                newConversations++;
+            }
+
+            await conn.ExecuteAsync(
+                """
+                INSERT INTO messages (channel, external_id, conversation_id, author_id, direction, text, lang, url, in_reply_to,
+                    created_at, received_at, sentiment, sentiment_score, intent, department, urgency, influence, explain)
+                VALUES (@channel, @id, @conv, @author, @direction, @text, @lang, @url, @reply, @created, @now,
+                    @sentiment, @score, @intent, @department, @urgency, @influence, @explain)
+                """,
+                new
+                {
+                    channel = post.Channel,
+                    id = post.Id,
+                    conv = conversationId,
+                    author = authorId,
+                    direction = post.Outgoing ? "out" : "in",
+                    text = post.Text,
+                    lang = post.Lang,
+                    url = post.Url,
+                    reply = post.InReplyTo,
+                    created = createdAt,
+                    now,
+                    sentiment = triage?.Sentiment,
+                    score = triage?.SentimentScore,
+                    intent = triage?.Intent,
+                    department = triage?.Department,
+                    urgency = triage?.Urgency,
+                    influence = triage?.Influence,
+                    explain = triage is null ? null : JsonSerializer.Serialize(new { rules = triage.Explain }),
+                }, tx);
+
+            foreach (var orphan in orphanConversations.Where(o => o != conversationId))
+            {
+                await conn.ExecuteAsync("UPDATE messages SET conversation_id = @to WHERE conversation_id = @from",
+                    new { to = conversationId, from = orphan }, tx);
+                await conn.ExecuteAsync("DELETE FROM conversations WHERE id = @id", new { id = orphan }, tx);
+                touched.Remove(orphan);
+                newConversations--;
+            }
+
+            await RefreshConversationAsync(db, conn, tx, conversationId.Value, now);
+            touched.Add(conversationId.Value);
+            outcomes[i] = IngestOutcome.Stored;
+        }
+
+        await tx.CommitAsync(ct);
+        return new BatchResult(outcomes, touched, newConversations);
+    }
+
+    /// <summary>
+    /// Recomputes the conversation's counters from its messages, and re-roots it when an earlier post joined: a
+    /// conversation's root and author are those of its oldest message, whichever order messages arrived in.
+    /// </summary>
+    private static async Task RefreshConversationAsync(Database db, DbConnection conn, DbTransaction tx, long id, long now)
+    {
+        await conn.ExecuteAsync(
+            $"""
+            UPDATE conversations SET
+              message_count = (SELECT COUNT(*) FROM messages WHERE conversation_id = @id),
+              last_message_at = (SELECT MAX(created_at) FROM messages WHERE conversation_id = @id),
+              created_at = (SELECT MIN(created_at) FROM messages WHERE conversation_id = @id),
+              updated_at = {db.Greatest}(updated_at, @now)
+            WHERE id = @id
+            """, new { id, now }, tx);
+
+        var oldest = await conn.QueryFirstAsync<(string ExternalId, string? InReplyTo, string Direction, long? AuthorId, string Text)>(
+            "SELECT external_id, in_reply_to, direction, author_id, text FROM messages WHERE conversation_id = @id ORDER BY created_at, id LIMIT 1",
+            new { id }, tx);
+        var firstInbound = await conn.QueryFirstOrDefaultAsync<(long? AuthorId, string Text)>(
+            "SELECT author_id, text FROM messages WHERE conversation_id = @id AND direction = 'in' ORDER BY created_at, id LIMIT 1",
+            new { id }, tx);
+        await conn.ExecuteAsync(
+            "UPDATE conversations SET root_external_id = @root, author_id = COALESCE(@author, author_id), subject = @subject WHERE id = @id",
+            new
+            {
+                id,
+                root = oldest.InReplyTo ?? oldest.ExternalId,
+                author = firstInbound.AuthorId,
+                subject = Subject(firstInbound.Text ?? oldest.Text),
+            }, tx);
+    }
+
+    private static async Task<long?> UpsertAuthorAsync(DbConnection conn, DbTransaction tx, Post post)
+    {
+        var a = post.Author;
+        var key = a?.Id ?? a?.Handle;
+        if (a is null || string.IsNullOrWhiteSpace(key))
+        {
+            return null;
+        }
+
+        return await conn.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO authors (channel, external_id, handle, name, followers, verified)
+            VALUES (@c, @e, @h, @n, @f, @v)
+            ON CONFLICT (channel, external_id) DO UPDATE SET
+              handle = COALESCE(excluded.handle, authors.handle),
+              name = COALESCE(excluded.name, authors.name),
+              followers = COALESCE(excluded.followers, authors.followers),
+              verified = COALESCE(excluded.verified, authors.verified)
+            RETURNING id
+            """,
+            new { c = post.Channel, e = key, h = a.Handle, n = a.Name, f = a.Followers, v = a.Verified is null ? (long?)null : a.Verified.Value ? 1 : 0 },
+            tx);
+    }
+
+    private static string Subject(string text)
+    {
+        var flat = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length <= 140 ? flat : flat[..139] + "…";
+    }
+}
