@@ -133,7 +133,7 @@ public sealed class FeedCommandTests : IDisposable
         Assert.Equal(1, (await Run(Write("lol.xml", laughs.ToString()))).Code);
 
         var invalid = Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel><title>caf</title></channel></rss>").ToList();
-        invalid.InsertRange(invalid.IndexOf((byte)'<', 50) , new byte[] { 0xC3, 0x28, 0xFF });
+        invalid.InsertRange(invalid.IndexOf((byte)'<', 50), new byte[] { 0xC3, 0x28, 0xFF });
         var (code, _, stderr) = await Run(Write("utf8.xml", invalid.ToArray()));
         Assert.Equal(1, code);
         Assert.Contains("line", stderr, StringComparison.Ordinal);

@@ -76,8 +76,18 @@ internal static partial class FeedDates
 
     private static int? MonthNumber(string name) => name.Length < 3 ? null : name[..3].ToUpperInvariant() switch
     {
-        "JAN" => 1, "FEB" => 2, "MAR" => 3, "APR" => 4, "MAY" => 5, "JUN" => 6,
-        "JUL" => 7, "AUG" => 8, "SEP" => 9, "OCT" => 10, "NOV" => 11, "DEC" => 12,
+        "JAN" => 1,
+        "FEB" => 2,
+        "MAR" => 3,
+        "APR" => 4,
+        "MAY" => 5,
+        "JUN" => 6,
+        "JUL" => 7,
+        "AUG" => 8,
+        "SEP" => 9,
+        "OCT" => 10,
+        "NOV" => 11,
+        "DEC" => 12,
         _ => null,
     };
 
@@ -99,10 +109,14 @@ internal static partial class FeedDates
         }
         return z.ToUpperInvariant() switch
         {
-            "EST" => TimeSpan.FromHours(-5), "EDT" => TimeSpan.FromHours(-4),
-            "CST" => TimeSpan.FromHours(-6), "CDT" => TimeSpan.FromHours(-5),
-            "MST" => TimeSpan.FromHours(-7), "MDT" => TimeSpan.FromHours(-6),
-            "PST" => TimeSpan.FromHours(-8), "PDT" => TimeSpan.FromHours(-7),
+            "EST" => TimeSpan.FromHours(-5),
+            "EDT" => TimeSpan.FromHours(-4),
+            "CST" => TimeSpan.FromHours(-6),
+            "CDT" => TimeSpan.FromHours(-5),
+            "MST" => TimeSpan.FromHours(-7),
+            "MDT" => TimeSpan.FromHours(-6),
+            "PST" => TimeSpan.FromHours(-8),
+            "PDT" => TimeSpan.FromHours(-7),
             _ => TimeSpan.Zero, // GMT, UT, UTC, Z and the rest
         };
     }
