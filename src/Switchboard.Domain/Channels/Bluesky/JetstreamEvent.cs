@@ -45,7 +45,9 @@ internal sealed record BlueskyPost(
     DateTimeOffset? CreatedAt,
     IReadOnlyList<string> Langs,
     string? ReplyRoot,
-    string? ReplyParent)
+    string? ReplyParent,
+    string? Cid = null,
+    string? ReplyRootCid = null)
 {
     /// <summary>The shared post shape: id is the at:// URI, threading by the reply parent (the root is kept for whole-thread views).</summary>
     public Post ToPost() => new(

@@ -107,7 +107,7 @@ internal static class JetstreamParser
             case "create" or "update":
                 if (!c.HasRecord)
                     return Fail(ref reader, "post create/update without a record");
-                var post = new BlueskyPost(uri, did, c.Rkey, c.Text ?? "", c.CreatedAt, c.Langs ?? [], c.ReplyRoot, c.ReplyParent);
+                var post = new BlueskyPost(uri, did, c.Rkey, c.Text ?? "", c.CreatedAt, c.Langs ?? [], c.ReplyRoot, c.ReplyParent, c.Cid, c.ReplyRootCid);
                 var kind = c.Operation == "create" ? JetstreamEventKind.PostCreated : JetstreamEventKind.PostUpdated;
                 return new(new JetstreamEvent(kind, did, timeUs, c.Collection, c.Rkey, c.Cid, post), null);
             default:
@@ -117,7 +117,7 @@ internal static class JetstreamParser
 
     private struct Commit
     {
-        public string? Operation, Collection, Rkey, Cid, Text, ReplyRoot, ReplyParent;
+        public string? Operation, Collection, Rkey, Cid, Text, ReplyRoot, ReplyParent, ReplyRootCid;
         public DateTimeOffset? CreatedAt;
         public List<string>? Langs;
         public bool HasRecord;
@@ -212,7 +212,7 @@ internal static class JetstreamParser
                 SkipValue(ref reader);
                 continue;
             }
-            string? uri = null;
+            string? uri = null, cid = null;
             if (Next(ref reader) != JsonTokenType.StartObject)
             {
                 reader.Skip();
@@ -222,13 +222,18 @@ internal static class JetstreamParser
             {
                 if (reader.ValueTextEquals("uri"u8))
                     uri = ReadString(ref reader);
+                else if (reader.ValueTextEquals("cid"u8))
+                    cid = ReadString(ref reader);
                 else
                     SkipValue(ref reader);
             }
             if (uri is not null && !uri.StartsWith("at://", StringComparison.Ordinal))
                 uri = null; // a reply reference must be an at:// URI; anything else is not threaded
             if (root)
+            {
                 c.ReplyRoot = uri;
+                c.ReplyRootCid = uri is null ? null : cid;
+            }
             else
                 c.ReplyParent = uri;
         }

@@ -158,3 +158,27 @@ public class JetstreamParserTests(ITestOutputHelper output)
         Assert.Equal("wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=app.bsky.feed.post&cursor=42", url.ToString());
     }
 }
+
+public class BlueskyApiTests
+{
+    [Fact]
+    public void Reply_references_root_and_parent_with_a_deterministic_record_key()
+    {
+        const string json = """{"did":"did:plc:a","time_us":1779719009157119,"kind":"commit","commit":{"rev":"r","operation":"create","collection":"app.bsky.feed.post","rkey":"3mmoojp4cd223","record":{"$type":"app.bsky.feed.post","createdAt":"2026-05-25T14:23:28.757Z","reply":{"parent":{"cid":"cidP","uri":"at://did:plc:b/app.bsky.feed.post/p"},"root":{"cid":"cidR","uri":"at://did:plc:b/app.bsky.feed.post/r"}},"text":"hi"},"cid":"cidSelf"}}""";
+        var post = JetstreamParser.Parse(System.Text.Encoding.UTF8.GetBytes(json)).Event!.Post!;
+        Assert.Equal("cidSelf", post.Cid);
+        Assert.Equal("cidR", post.ReplyRootCid);
+        var at = new DateTimeOffset(2026, 11, 22, 4, 0, 0, TimeSpan.Zero);
+        using var body = System.Text.Json.JsonDocument.Parse(BlueskyApi.ReplyBody("did:plc:me", post, "Thanks", "draft-9", at));
+        var reply = body.RootElement.GetProperty("record").GetProperty("reply");
+        Assert.Equal("at://did:plc:b/app.bsky.feed.post/r", reply.GetProperty("root").GetProperty("uri").GetString());
+        Assert.Equal("cidR", reply.GetProperty("root").GetProperty("cid").GetString());
+        Assert.Equal(post.Uri, reply.GetProperty("parent").GetProperty("uri").GetString());
+        Assert.Equal("cidSelf", reply.GetProperty("parent").GetProperty("cid").GetString());
+        var key = body.RootElement.GetProperty("rkey").GetString()!;
+        Assert.Equal(13, key.Length);
+        Assert.Equal(key, BlueskyApi.RecordKey("draft-9", at));
+        Assert.NotEqual(key, BlueskyApi.RecordKey("draft-10", at));
+        Assert.True(string.CompareOrdinal(key, BlueskyApi.RecordKey("draft-9", at.AddSeconds(1))) < 0, "TIDs sort by time");
+    }
+}
