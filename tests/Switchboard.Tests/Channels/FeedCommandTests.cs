@@ -147,5 +147,15 @@ public sealed class FeedCommandTests : IDisposable
         Assert.Contains("no such file", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Command_line_wiring_returns_the_exit_codes()
+    {
+        var root = new System.CommandLine.RootCommand();
+        root.Subcommands.Add(FeedCommand.Create());
+        Assert.Equal(0, await root.Parse(["feed", "parse", Write("ok.xml", Rss)]).InvokeAsync());
+        Assert.Equal(1, await root.Parse(["feed", "parse", Write("bad2.xml", "<nope")]).InvokeAsync());
+        Assert.Equal(2, await root.Parse(["feed", "parse", Path.Combine(_dir, "missing.xml")]).InvokeAsync());
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
