@@ -59,7 +59,8 @@ internal static class FeedCommand
             try
             {
                 await using var stream = file.OpenRead();
-                parsed = FeedParser.Parse(stream, new FeedParseOptions { DocumentUri = new Uri(file.FullName) });
+                // No document URI: a saved copy's relative links would otherwise resolve to file:// paths on this machine.
+                parsed = FeedParser.Parse(stream, new FeedParseOptions());
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
