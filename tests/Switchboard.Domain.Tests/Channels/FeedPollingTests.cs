@@ -1,0 +1,58 @@
+using Switchboard.Channels.Feeds;
+using Xunit;
+
+namespace Switchboard.Tests.Channels;
+
+public class FeedPollingTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Backoff_doubles_is_capped_honours_retry_after_and_resets_on_success()
+    {
+        var options = new FeedPollOptions { Interval = TimeSpan.FromMinutes(15), MaxBackoff = TimeSpan.FromHours(6) };
+        var state = FeedPolling.AfterSuccess(new FeedPollState(), "\"e1\"", T0, T0, options);
+        Assert.Equal(T0.AddMinutes(15), state.NextPollAt);
+        var s1 = FeedPolling.AfterFailure(state, "HTTP 503", T0, options: options);
+        Assert.Equal(T0.AddMinutes(30), s1.NextPollAt);
+        var s2 = FeedPolling.AfterFailure(s1, "HTTP 503", T0, options: options);
+        Assert.Equal(T0.AddMinutes(60), s2.NextPollAt);
+        Assert.Equal("\"e1\"", s2.ETag);
+        var capped = Enumerable.Range(0, 30).Aggregate(s2, (s, _) => FeedPolling.AfterFailure(s, "x", T0, options: options));
+        Assert.Equal(T0.AddHours(6), capped.NextPollAt);
+        Assert.Equal(T0.AddHours(2), FeedPolling.AfterFailure(state, "429", T0, TimeSpan.FromHours(2), options).NextPollAt);
+        Assert.Equal(T0.AddHours(24), FeedPolling.AfterFailure(state, "429", T0, TimeSpan.FromDays(365), options).NextPollAt);
+        var back = FeedPolling.AfterNotModified(capped, T0.AddHours(7), options);
+        Assert.Equal(0, back.ConsecutiveFailures);
+        Assert.Equal(T0.AddHours(7).AddMinutes(15), back.NextPollAt);
+    }
+
+    [Fact]
+    public void Silence_alert_fires_after_four_intervals_without_a_good_read()
+    {
+        var state = FeedPolling.AfterSuccess(new FeedPollState(), null, null, T0);
+        Assert.False(FeedPolling.IsSilent(state, T0.AddMinutes(60), T0));
+        Assert.True(FeedPolling.IsSilent(state, T0.AddMinutes(61), T0));
+        Assert.True(FeedPolling.IsSilent(new FeedPollState(), T0.AddHours(2), T0));
+    }
+
+    [Fact]
+    public void Polling_the_same_feed_100_times_yields_the_same_keys_and_comments_thread_under_the_article()
+    {
+        const string rss = "<rss version=\"2.0\"><channel><title>t</title><item><title>A</title><link>https://b.example/a</link><description>x</description></item><item><guid>g2</guid><title>B</title></item></channel></rss>";
+        var keys = new HashSet<string>();
+        for (int i = 0; i < 100; i++)
+        {
+            foreach (var entry in FeedParser.Parse(rss).Feed!.Entries)
+                keys.Add(FeedPosts.ToPost(entry, "rss:https://b.example/feed").Id);
+        }
+        Assert.Equal(2, keys.Count);
+        var article = FeedPosts.ToPost(FeedParser.Parse(rss).Feed!.Entries[0], "rss:https://b.example/feed");
+        Assert.Equal("A\n\nx", article.Text);
+        const string comments = "<rss version=\"2.0\"><channel><item><guid isPermaLink=\"false\">c-1</guid><title>Re: A</title><description>&lt;p&gt;Great &lt;b&gt;post&lt;/b&gt;&lt;/p&gt;</description><dc:creator xmlns:dc=\"http://purl.org/dc/elements/1.1/\">Cy</dc:creator></item></channel></rss>";
+        var comment = FeedPosts.ToPost(FeedParser.Parse(comments).Feed!.Entries[0], "rss:https://b.example/feed", parentPostId: article.Id);
+        Assert.Equal(article.Id, comment.InReplyTo);
+        Assert.Equal("Great post", comment.Text);
+        Assert.Equal("Cy", comment.Author!.Name);
+    }
+}
