@@ -1,7 +1,11 @@
 using System.CommandLine;
 using Switchboard.Auth;
+using Switchboard.Channels;
+using Switchboard.Classification;
 using Switchboard.Hosting;
 using Switchboard.Ingest;
+using Switchboard.Listening;
+using Switchboard.Routing;
 using Switchboard.Storage;
 
 var root = new RootCommand("Switchboard: listen, classify, route, escalate and engage — the social media team's system");
@@ -10,6 +14,12 @@ root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(UserCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
+root.Subcommands.Add(MatchCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(ClassifyCommand.Create());
+root.Subcommands.Add(SimulateCommand.Create());
+root.Subcommands.Add(FeedCommand.Create());
 return await root.Parse(args).InvokeAsync();
 
 /// <summary>The entry point's type, named so the UI router and tests can find this assembly.</summary>

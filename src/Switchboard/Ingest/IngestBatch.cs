@@ -52,7 +52,7 @@ internal static class IngestBatch
 
             var createdAt = (post.CreatedAt ?? time.GetUtcNow()).ToUnixTimeMilliseconds();
             var authorId = await UpsertAuthorAsync(conn, tx, post);
-            var triage = post.Outgoing ? null : StarterTriage.Classify(post);
+            var triage = post.Outgoing ? null : PipelineLabels.Classify(post);
 
             // Threading: a reply joins its parent's conversation. A post whose replies arrived first (their parent was
             // missing) adopts their conversation, and any other orphan threads under it are merged in.
@@ -116,7 +116,7 @@ internal static class IngestBatch
                     author = authorId,
                     direction = post.Outgoing ? "out" : "in",
                     text = post.Text,
-                    lang = post.Lang,
+                    lang = post.Lang ?? triage?.Language,
                     url = post.Url,
                     reply = post.InReplyTo,
                     created = createdAt,
@@ -127,7 +127,7 @@ internal static class IngestBatch
                     department = triage?.Department,
                     urgency = triage?.Urgency,
                     influence = triage?.Influence,
-                    explain = triage is null ? null : JsonSerializer.Serialize(new { rules = triage.Explain }),
+                    explain = triage?.ExplainJson,
                 }, tx);
 
             var merged = false;
