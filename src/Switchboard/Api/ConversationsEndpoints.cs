@@ -16,10 +16,17 @@ internal static class ConversationsEndpoints
     }
 
     private static readonly string[] Statuses = ["open", "pending", "snoozed", "resolved"];
+    private static readonly string[] Sentiments = ["negative", "neutral", "positive"];
 
     internal static async Task<Results<Ok<ConversationPageDto>, ProblemHttpResult>> ListAsync(
-        Database db, string? team, string? status, string? assignee, string? cursor, int? limit, CancellationToken ct)
+        Database db, string? team, string? status, string? assignee, string? sentiment, string? intent, string? department,
+        string? cursor, int? limit, CancellationToken ct)
     {
+        if (sentiment is not null && !Sentiments.Contains(sentiment))
+        {
+            return Problems.BadRequest($"sentiment must be one of {string.Join(", ", Sentiments)}");
+        }
+
         if (status is not null && !Statuses.Contains(status))
         {
             return Problems.BadRequest($"status must be one of {string.Join(", ", Statuses)}");
@@ -57,7 +64,7 @@ internal static class ConversationsEndpoints
 
         try
         {
-            var page = await ConversationQueries.ListAsync(conn, new ConversationFilter(team, null, status, assigneeId, unassigned),
+            var page = await ConversationQueries.ListAsync(conn, new ConversationFilter(team, null, status, assigneeId, unassigned, sentiment, intent, department),
                 cursor, limit ?? 50, ct);
             return TypedResults.Ok(new ConversationPageDto(page.Items, page.NextCursor));
         }

@@ -57,7 +57,10 @@ public sealed record ConversationFilter(
     IReadOnlyCollection<long>? TeamIds = null,
     string? Status = null,
     long? AssigneeId = null,
-    bool UnassignedOnly = false);
+    bool UnassignedOnly = false,
+    string? Sentiment = null,
+    string? Intent = null,
+    string? Department = null);
 
 public sealed record ConversationPage(IReadOnlyList<ConversationSummary> Items, string? NextCursor);
 
@@ -115,6 +118,15 @@ internal static class ConversationQueries
         {
             where.Add("c.assignee_id = @assignee");
             p.Add("assignee", filter.AssigneeId);
+        }
+
+        foreach (var (column, value) in new[] { ("sentiment", filter.Sentiment), ("intent", filter.Intent), ("department", filter.Department) })
+        {
+            if (value is not null)
+            {
+                where.Add($"c.{column} = @{column}");
+                p.Add(column, value);
+            }
         }
 
         if (filter.UnassignedOnly)

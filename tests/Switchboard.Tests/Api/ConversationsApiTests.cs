@@ -78,11 +78,24 @@ public class ConversationsApiTests
         Assert.Equal(0, await Count("status=resolved"));
         Assert.Equal(3, await Count("assignee=none"));
         Assert.Equal(0, await Count("assignee=admin@demo.switchboard.local"));
+        // Labels are filterable: each filter returns exactly the conversations carrying that label.
+        var all = (await api.GetFromJsonAsync<JsonElement>("/api/conversations")).GetProperty("items").EnumerateArray().ToList();
+        foreach (var (field, param) in new[] { ("intent", "intent"), ("department", "department"), ("sentiment", "sentiment") })
+        {
+            foreach (var value in all.Select(i => i.GetProperty(field).GetString()).Where(v => v is not null).Distinct())
+            {
+                var expected = all.Count(i => i.GetProperty(field).GetString() == value);
+                Assert.Equal(expected, await Count($"{param}={Uri.EscapeDataString(value!)}"));
+            }
+        }
+
+        Assert.Equal(1, await Count("department=" + Uri.EscapeDataString("Human Resources")));
     }
 
     [Theory]
     [InlineData("/api/conversations?status=bogus", "status must be one of")]
     [InlineData("/api/conversations?limit=0", "limit must be between")]
+    [InlineData("/api/conversations?sentiment=angry", "sentiment must be one of")]
     [InlineData("/api/conversations?limit=100000", "limit must be between")]
     [InlineData("/api/conversations?cursor=%%%garbage", "cursor")]
     [InlineData("/api/conversations?assignee=nobody@example.com", "no user")]
