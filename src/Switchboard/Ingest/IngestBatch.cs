@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using Dapper;
 using Switchboard.Classification;
 using Switchboard.Posts;

@@ -15,20 +15,8 @@ internal static class GenericSignature
     public const string TimestampHeader = "X-Switchboard-Timestamp";
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
-    public static SignatureCheck Verify(ReadOnlySpan<byte> body, string? timestamp, string? signature, string? secret, DateTimeOffset now)
-    {
-        if (string.IsNullOrEmpty(secret))
-            return SignatureVerdict.NoSecret;
-        if (string.IsNullOrEmpty(signature))
-            return SignatureVerdict.MissingSignature;
-        if (string.IsNullOrEmpty(timestamp))
-            return SignatureVerdict.MissingTimestamp;
-        if (!Hmac.TryParseUnixSeconds(timestamp, out var seconds))
-            return SignatureVerdict.MalformedTimestamp;
-        if (!Hmac.WithinWindow(seconds, now, Window))
-            return SignatureVerdict.StaleTimestamp;
-        return Hmac.Match(signature, "sha256=", Hmac.Compute(secret, Encoding.UTF8.GetBytes(timestamp + "."), body));
-    }
+    public static SignatureCheck Verify(ReadOnlySpan<byte> body, string? timestamp, string? signature, string? secret, DateTimeOffset now) =>
+        Hmac.VerifyTimestamped(body, timestamp, signature, secret, now, Window, "sha256=", ts => ts + ".");
 
     public static string Sign(string secret, string timestamp, ReadOnlySpan<byte> body) =>
         "sha256=" + Convert.ToHexStringLower(Hmac.Compute(secret, Encoding.UTF8.GetBytes(timestamp + "."), body));

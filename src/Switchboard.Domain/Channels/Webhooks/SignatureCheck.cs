@@ -101,6 +101,26 @@ internal static class Hmac
         return true;
     }
 
+    /// <summary>
+    /// The shared check of the timestamped schemes (Slack v0 and our generic one): secret, signature and timestamp
+    /// present, timestamp inside the window, then HMAC(secret, signedPrefix + body) compared in constant time.
+    /// </summary>
+    public static SignatureCheck VerifyTimestamped(ReadOnlySpan<byte> body, string? timestamp, string? signature, string? secret,
+        DateTimeOffset now, TimeSpan window, string scheme, Func<string, string> signedPrefix)
+    {
+        if (string.IsNullOrEmpty(secret))
+            return SignatureVerdict.NoSecret;
+        if (string.IsNullOrEmpty(signature))
+            return SignatureVerdict.MissingSignature;
+        if (string.IsNullOrEmpty(timestamp))
+            return SignatureVerdict.MissingTimestamp;
+        if (!TryParseUnixSeconds(timestamp, out var seconds))
+            return SignatureVerdict.MalformedTimestamp;
+        if (!WithinWindow(seconds, now, window))
+            return SignatureVerdict.StaleTimestamp;
+        return Match(signature, scheme, Compute(secret, System.Text.Encoding.UTF8.GetBytes(signedPrefix(timestamp)), body));
+    }
+
     public static bool WithinWindow(long unixSeconds, DateTimeOffset now, TimeSpan window) =>
         Math.Abs(now.ToUnixTimeSeconds() - unixSeconds) <= (long)window.TotalSeconds;
 }

@@ -13,20 +13,8 @@ internal static class SlackSignature
     public const string TimestampHeader = "X-Slack-Request-Timestamp";
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
-    public static SignatureCheck Verify(ReadOnlySpan<byte> body, string? timestamp, string? signature, string? signingSecret, DateTimeOffset now)
-    {
-        if (string.IsNullOrEmpty(signingSecret))
-            return SignatureVerdict.NoSecret;
-        if (string.IsNullOrEmpty(signature))
-            return SignatureVerdict.MissingSignature;
-        if (string.IsNullOrEmpty(timestamp))
-            return SignatureVerdict.MissingTimestamp;
-        if (!Hmac.TryParseUnixSeconds(timestamp, out var seconds))
-            return SignatureVerdict.MalformedTimestamp;
-        if (!Hmac.WithinWindow(seconds, now, Window))
-            return SignatureVerdict.StaleTimestamp;
-        return Hmac.Match(signature, "v0=", Mac(signingSecret, timestamp, body));
-    }
+    public static SignatureCheck Verify(ReadOnlySpan<byte> body, string? timestamp, string? signature, string? signingSecret, DateTimeOffset now) =>
+        Hmac.VerifyTimestamped(body, timestamp, signature, signingSecret, now, Window, "v0=", ts => "v0:" + ts + ":");
 
     public static string Sign(string signingSecret, string timestamp, ReadOnlySpan<byte> body) =>
         "v0=" + Convert.ToHexStringLower(Mac(signingSecret, timestamp, body));
