@@ -56,3 +56,69 @@ CREATE TABLE audit_log (
 
 CREATE INDEX ix_audit_at ON audit_log (at, id);
 CREATE INDEX ix_audit_entity ON audit_log (entity, entity_id);
+
+-- Listening topics (issue 3) and which topics matched each stored message; the inbox filters conversations by them.
+CREATE TABLE topics (
+  id {{id}},
+  name TEXT NOT NULL UNIQUE,
+  query TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'active',
+  version BIGINT NOT NULL DEFAULT 1,
+  match_count BIGINT NOT NULL DEFAULT 0,
+  backfilled_version BIGINT NOT NULL DEFAULT 0,
+  created_by BIGINT REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE message_topics (
+  message_id BIGINT NOT NULL REFERENCES messages(id),
+  topic_id BIGINT NOT NULL REFERENCES topics(id),
+  conversation_id BIGINT NOT NULL,
+  PRIMARY KEY (message_id, topic_id)
+);
+
+CREATE INDEX ix_message_topics_topic ON message_topics (topic_id, conversation_id);
+
+-- Routing rules, SLA policies, calendars and ladders as versioned data (issue 5): each row is a whole workspace
+-- configuration in YAML. Exactly one row is active; activating an older row is a rollback.
+CREATE TABLE rule_versions (
+  id {{id}},
+  yaml TEXT NOT NULL,
+  author_id BIGINT REFERENCES users(id),
+  author TEXT NOT NULL,
+  comment TEXT,
+  created_at BIGINT NOT NULL,
+  active BIGINT NOT NULL DEFAULT 0
+);
+
+-- Channel accounts (issue 7): settings are plain JSON; secrets are JSON encrypted with ASP.NET Core Data Protection
+-- and never logged or returned by the API.
+CREATE TABLE channel_accounts (
+  id {{id}},
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL UNIQUE,
+  enabled BIGINT NOT NULL DEFAULT 1,
+  settings_json TEXT NOT NULL,
+  secrets_protected TEXT,
+  expected_interval_seconds BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+-- One row per account: what its connector last did. cursor is the resume point (Jetstream time_us, Mastodon
+-- last id, feed ETag/Last-Modified JSON), saved in the same transaction as the posts it covers.
+CREATE TABLE channel_health (
+  account_id BIGINT PRIMARY KEY REFERENCES channel_accounts(id),
+  cursor TEXT,
+  last_delivery_at BIGINT,
+  last_attempt_at BIGINT,
+  last_error TEXT,
+  last_error_at BIGINT,
+  deliveries BIGINT NOT NULL DEFAULT 0,
+  errors BIGINT NOT NULL DEFAULT 0,
+  reconnects BIGINT NOT NULL DEFAULT 0,
+  lag_ms BIGINT,
+  alert_state TEXT NOT NULL DEFAULT 'ok',
+  updated_at BIGINT NOT NULL
+);
