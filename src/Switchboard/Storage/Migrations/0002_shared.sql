@@ -122,3 +122,56 @@ CREATE TABLE channel_health (
   alert_state TEXT NOT NULL DEFAULT 'ok',
   updated_at BIGINT NOT NULL
 );
+
+-- Outgoing replies (issue 6 composer/approvals, issue 7 outbound). One row per reply an agent writes; its status
+-- moves draft → pending_approval → approved → sending → sent | failed | unknown. idempotency_key is fixed at creation
+-- so every retry and reconcile refers to the same send. A reply with needs_approval = 1 can only leave when
+-- `approvals` holds an approved row for each of its required_tiers (checked by the sender, whatever the caller).
+CREATE TABLE replies (
+  id {{id}},
+  conversation_id BIGINT NOT NULL REFERENCES conversations(id),
+  in_reply_to_message_id BIGINT REFERENCES messages(id),
+  author_id BIGINT NOT NULL REFERENCES users(id),
+  channel TEXT NOT NULL,
+  text TEXT NOT NULL,
+  status TEXT NOT NULL,
+  needs_approval BIGINT NOT NULL DEFAULT 0,
+  required_tiers BIGINT NOT NULL DEFAULT 0,
+  approval_reason TEXT,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  external_id TEXT,
+  external_url TEXT,
+  error TEXT,
+  attempts BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  sent_at BIGINT
+);
+
+CREATE INDEX ix_replies_conversation ON replies (conversation_id, id);
+CREATE INDEX ix_replies_status ON replies (status, next_attempt_at);
+
+CREATE TABLE approvals (
+  id {{id}},
+  reply_id BIGINT NOT NULL REFERENCES replies(id),
+  tier BIGINT NOT NULL,
+  approver_id BIGINT NOT NULL REFERENCES users(id),
+  decision TEXT NOT NULL,
+  comment TEXT,
+  edited_text TEXT,
+  created_at BIGINT NOT NULL,
+  UNIQUE (reply_id, tier)
+);
+
+-- Every attempt to send, with its outcome: the thread shows failures and retries from here.
+CREATE TABLE send_attempts (
+  id {{id}},
+  reply_id BIGINT NOT NULL REFERENCES replies(id),
+  at BIGINT NOT NULL,
+  outcome TEXT NOT NULL,
+  external_id TEXT,
+  error TEXT
+);
+
+CREATE INDEX ix_send_attempts_reply ON send_attempts (reply_id, id);
