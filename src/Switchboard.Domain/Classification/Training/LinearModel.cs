@@ -8,10 +8,13 @@ internal sealed record Prediction(string Label, double Confidence, IReadOnlyList
 internal sealed record ModelInfo(string LabelColumn, int TrainedExamples, string TrainedAt);
 
 // A multinomial logistic regression over hashed features. Weights are laid out feature-major
-// (Weights[feature * Classes + class]) so one feature's class weights sit in one cache line.
+// (Weights[feature * Classes + class]) so one feature's class weights sit in one cache line. Idf[feature] is the
+// inverse document frequency learned from the training texts (0 for a feature no training text had); without one
+// every feature weighs 1.
 internal sealed class LinearModel
 {
-    public LinearModel(IReadOnlyList<string> labels, int hashBits, float[] weights, float[] bias, ModelInfo info)
+    public LinearModel(IReadOnlyList<string> labels, int hashBits, float[] weights, float[] bias, ModelInfo info,
+        float[]? idf = null)
     {
         if (labels.Count < 2)
         {
@@ -28,11 +31,23 @@ internal sealed class LinearModel
             throw new ArgumentException("weights do not match labels and hash bits");
         }
 
+        if (idf is not null && idf.Length != 1 << hashBits)
+        {
+            throw new ArgumentException("the IDF table does not match the hash bits", nameof(idf));
+        }
+
+        if (idf is null)
+        {
+            idf = new float[1 << hashBits];
+            Array.Fill(idf, 1f);
+        }
+
         Labels = labels;
         HashBits = hashBits;
         Weights = weights;
         Bias = bias;
         Info = info;
+        Idf = idf;
     }
 
     public IReadOnlyList<string> Labels { get; }
@@ -40,6 +55,7 @@ internal sealed class LinearModel
     public float[] Weights { get; }
     public float[] Bias { get; }
     public ModelInfo Info { get; }
+    public float[] Idf { get; }
     public int Classes => Labels.Count;
 
     [ThreadStatic]
@@ -49,6 +65,7 @@ internal sealed class LinearModel
     {
         var (idx, val) = scratch ??= ([], []);
         Features.Extract(text, HashBits, idx, val);
+        Features.Weigh(idx, val, Idf);
         var k = Classes;
         Span<double> z = stackalloc double[k];
         Scores(idx, val, z);

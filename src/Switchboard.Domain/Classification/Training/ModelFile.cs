@@ -8,14 +8,15 @@ internal sealed record ModelReadResult(LinearModel? Model, string? Error);
 // The trained-model file: little-endian binary.
 //   magic "SWBDLM" (6 bytes ASCII) · u16 format version · u16 feature version · i32 hash bits
 //   · i32 label count · labels (length-prefixed UTF-8) · label column · i32 trained examples · trained-at (string)
-//   · bias (f32 × labels) · i32 non-zero feature rows · rows of (i32 feature index, f32 × labels)
+//   · bias (f32 × labels) · i32 non-zero feature rows · rows of (i32 feature index, f32 IDF, f32 × labels)
 //   · SHA-256 of every byte before it (32 bytes).
-// Only rows with a non-zero weight are written, so a model is a few MB, not the full hash space.
+// Only rows with a non-zero IDF or weight are written, so a model is a few MB, not the full hash space.
+// Version 2 added the IDF to each row (version 1 had none and hashed different character n-grams).
 // A reader accepts exactly its own format and feature version: features hashed differently would give silently
 // wrong predictions, so an old or newer model is refused with a message that says to retrain.
 internal static class ModelFile
 {
-    public const ushort FormatVersion = 1;
+    public const ushort FormatVersion = 2;
     private static readonly byte[] Magic = "SWBDLM"u8.ToArray();
     private const int HashLength = 32;
     // Larger than any model this code writes (24 hash bits × a few hundred labels would be far beyond it).
@@ -49,7 +50,7 @@ internal static class ModelFile
             var nonZero = 0;
             for (var f = 0; f < rows; f++)
             {
-                if (!RowIsZero(model.Weights, f, k))
+                if (!RowIsZero(model, f, k))
                 {
                     nonZero++;
                 }
@@ -58,12 +59,13 @@ internal static class ModelFile
             w.Write(nonZero);
             for (var f = 0; f < rows; f++)
             {
-                if (RowIsZero(model.Weights, f, k))
+                if (RowIsZero(model, f, k))
                 {
                     continue;
                 }
 
                 w.Write(f);
+                w.Write(model.Idf[f]);
                 for (var c = 0; c < k; c++)
                 {
                     w.Write(model.Weights[(f * k) + c]);
@@ -165,6 +167,7 @@ internal static class ModelFile
             }
 
             var weights = new float[rows * k];
+            var idf = new float[rows];
             var nonZero = r.ReadInt32();
             if (nonZero < 0 || nonZero > rows)
             {
@@ -179,6 +182,12 @@ internal static class ModelFile
                     return Fail($"has a weight row for feature {f} outside 0–{rows - 1}");
                 }
 
+                idf[f] = r.ReadSingle();
+                if (!float.IsFinite(idf[f]) || idf[f] < 0)
+                {
+                    return Fail($"has an invalid IDF {idf[f]} for feature {f}");
+                }
+
                 for (var c = 0; c < k; c++)
                 {
                     weights[(f * k) + c] = r.ReadSingle();
@@ -190,7 +199,7 @@ internal static class ModelFile
                 return Fail("has trailing bytes after the weights");
             }
 
-            return new ModelReadResult(new LinearModel(labels, bits, weights, bias, info), null);
+            return new ModelReadResult(new LinearModel(labels, bits, weights, bias, info, idf), null);
         }
         catch (EndOfStreamException)
         {
@@ -204,8 +213,14 @@ internal static class ModelFile
 
     private static ModelReadResult Fail(string reason) => new(null, "model file " + reason);
 
-    private static bool RowIsZero(float[] w, int f, int k)
+    private static bool RowIsZero(LinearModel model, int f, int k)
     {
+        if (model.Idf[f] != 0)
+        {
+            return false;
+        }
+
+        var w = model.Weights;
         for (var c = 0; c < k; c++)
         {
             if (w[(f * k) + c] != 0)
