@@ -5,7 +5,8 @@ namespace Switchboard.Channels.Webhooks;
 
 /// <summary>
 /// <c>POST /hooks/generic/{accountId}</c>: posts in the Switchboard post format (one JSON object, or JSONL) from any
-/// source that can sign with <see cref="GenericSignature"/>. Secret: <c>signing_secret</c>. All posts of a request are
+/// source that can sign with <see cref="GenericSignature"/>. Secret: <c>secret</c>. Setting <c>channel</c>
+/// (optional): every post of this webhook is stored in that channel, so a source cannot write into another one. All posts of a request are
 /// validated before any is queued, so a bad line stores nothing.
 /// </summary>
 internal static class GenericWebhook
@@ -22,7 +23,7 @@ internal static class GenericWebhook
         if (body is null)
             return tooLarge!;
         var check = GenericSignature.Verify(body, request.Headers[GenericSignature.TimestampHeader], request.Headers[GenericSignature.SignatureHeader],
-            account.Secret("signing_secret"), deliveries.Time.GetUtcNow());
+            account.Secret("secret"), deliveries.Time.GetUtcNow());
         if (!check.IsValid)
             return deliveries.Refuse(account, check);
 
@@ -40,7 +41,7 @@ internal static class GenericWebhook
         {
             if (record.Error is not null)
                 return deliveries.BadRequest(account, record.Error + " (nothing of this delivery was stored)");
-            posts.Add(record.Post!);
+            posts.Add(account.Setting("channel") is { Length: > 0 } channel ? record.Post! with { Channel = channel } : record.Post!);
             if (posts.Count > MaxPostsPerRequest)
                 return deliveries.BadRequest(account, $"more than {MaxPostsPerRequest} posts in one delivery");
         }

@@ -5,7 +5,7 @@ namespace Switchboard.Channels.Webhooks;
 /// <summary>
 /// <c>GET|POST /hooks/meta/{accountId}</c>: the callback URL of a Meta app subscribed to Page <c>feed</c> and
 /// Instagram <c>comments</c>. Secrets: <c>app_secret</c> (X-Hub-Signature-256), <c>verify_token</c> (the GET
-/// handshake), <c>page_access_token</c> (used to reply). Meta retries for about 36 hours; comment ids absorb repeats.
+/// handshake), <c>page_token</c> (the Page access token, used to reply). Meta retries for about 36 hours; comment ids absorb repeats.
 /// </summary>
 internal static class MetaWebhook
 {
