@@ -2,7 +2,8 @@ namespace Switchboard.Channels.Outbound;
 
 /// <summary>
 /// A reply ready to leave Switchboard. IdempotencyKey is stable for the reply across every retry, so a network that
-/// supports idempotency keys (Mastodon) never posts it twice, and a reconcile can look it up.
+/// supports idempotency keys (Mastodon) never posts it twice, and a reconcile can look it up. CreatedAt (the reply's
+/// creation) is stable too, for networks whose record keys derive from a time (Bluesky).
 /// </summary>
 internal sealed record OutboundReply(
     long ReplyId,
@@ -11,7 +12,8 @@ internal sealed record OutboundReply(
     string InReplyToExternalId,
     string? ConversationRootExternalId,
     string Text,
-    string IdempotencyKey);
+    string IdempotencyKey,
+    DateTimeOffset? CreatedAt = null);
 
 /// <summary>How a send ended.</summary>
 internal enum SendStatus

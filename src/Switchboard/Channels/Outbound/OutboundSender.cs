@@ -44,14 +44,29 @@ internal sealed record SendResult(SendResultKind Kind, string? Error = null, str
 /// again, and (4) records every attempt. The sent reply enters the thread through the normal ingest pipeline as an
 /// outgoing message, so SLA clocks see the response like any other.
 /// </summary>
-internal sealed class OutboundSender(Database db, IEnumerable<OutboundAdapter> adapters, IngestQueue ingest, InboxFeed feed, TimeProvider time)
+internal sealed class OutboundSender(Database db, IEnumerable<OutboundAdapter> adapters, IngestQueue ingest, InboxFeed feed, TimeProvider time,
+    OutboundSchedule? schedule = null)
 {
+    /// <summary>After an unknown outcome, the worker reconciles once after this delay (the network may still be finishing the request).</summary>
+    public static readonly TimeSpan ReconcileDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>A transient refusal without Retry-After is retried after this delay.</summary>
+    public static readonly TimeSpan DefaultRetryDelay = TimeSpan.FromMinutes(1);
+
     private readonly OutboundAdapter[] _adapters = [.. adapters];
 
-    /// <summary>The adapter for a channel: a network adapter first, the demo recorder as a fallback when registered.</summary>
-    public OutboundAdapter? AdapterFor(string channel) =>
-        _adapters.FirstOrDefault(a => a is not DemoOutboundAdapter && a.Channels.Contains(channel))
-        ?? _adapters.OfType<DemoOutboundAdapter>().FirstOrDefault();
+    /// <summary>
+    /// The adapter for a channel: a network adapter first, the demo recorder as a fallback when registered. Channels
+    /// of connected accounts are named "kind:account" (e.g. "mastodon:mastodon.social", "slack:t0123"), so an adapter
+    /// listing the kind serves them all.
+    /// </summary>
+    public OutboundAdapter? AdapterFor(string channel)
+    {
+        var colon = channel.IndexOf(':', StringComparison.Ordinal);
+        var kind = colon > 0 ? channel[..colon] : channel;
+        return _adapters.FirstOrDefault(a => a is not DemoOutboundAdapter && (a.Channels.Contains(channel) || a.Channels.Contains(kind)))
+            ?? _adapters.OfType<DemoOutboundAdapter>().FirstOrDefault();
+    }
 
     public async Task<SendResult> SendAsync(long replyId, CancellationToken ct)
     {
@@ -63,7 +78,8 @@ internal sealed class OutboundSender(Database db, IEnumerable<OutboundAdapter> a
                 """
                 SELECT r.id AS Id, r.conversation_id AS ConversationId, r.channel AS Channel, r.text AS Text, r.status AS Status,
                   r.needs_approval AS NeedsApproval, r.required_tiers AS RequiredTiers, r.idempotency_key AS IdempotencyKey,
-                  r.external_id AS ExternalId, m.external_id AS InReplyTo, c.root_external_id AS RootExternalId
+                  r.external_id AS ExternalId, m.external_id AS InReplyTo, c.root_external_id AS RootExternalId,
+                  c.account_id AS AccountId, r.next_attempt_at AS NextAttemptAt, r.created_at AS CreatedAt
                 FROM replies r JOIN conversations c ON c.id = r.conversation_id
                 LEFT JOIN messages m ON m.id = r.in_reply_to_message_id
                 WHERE r.id = @replyId
@@ -96,6 +112,13 @@ internal sealed class OutboundSender(Database db, IEnumerable<OutboundAdapter> a
                 }
             }
 
+            // Retry-After is honoured whoever calls: an early retry would only be refused again (and count against us).
+            if (reply.Status == "retry" && reply.NextAttemptAt is { } due && due > now)
+            {
+                return new SendResult(SendResultKind.RetryLater,
+                    $"the network asked to wait until {DateTimeOffset.FromUnixTimeMilliseconds(due):u}");
+            }
+
             if (reply.Status is not ("approved" or "retry" or "unknown"))
             {
                 return new SendResult(SendResultKind.NotSendable, $"the reply is {reply.Status}");
@@ -112,21 +135,31 @@ internal sealed class OutboundSender(Database db, IEnumerable<OutboundAdapter> a
             }
         }
 
+        var outbound = new OutboundReply(reply.Id, reply.Channel, reply.AccountId, reply.InReplyTo ?? reply.RootExternalId, reply.RootExternalId,
+            reply.Text, reply.IdempotencyKey, DateTimeOffset.FromUnixTimeMilliseconds(reply.CreatedAt));
         var adapter = AdapterFor(reply.Channel);
+        if (adapter is NetworkAdapter network && _adapters.OfType<DemoOutboundAdapter>().FirstOrDefault() is { } demo
+            && !await network.HasAccountAsync(outbound, ct))
+        {
+            // `serve --demo` without a real account for this network: the demo recorder stands in.
+            adapter = demo;
+        }
+
         if (adapter is null)
         {
             return await RecordAsync(reply, new SendOutcome(SendStatus.Failed, Error: $"no outbound account configured for channel '{reply.Channel}'"), ct);
         }
 
-        var outbound = new OutboundReply(reply.Id, reply.Channel, null, reply.InReplyTo ?? reply.RootExternalId, reply.RootExternalId, reply.Text, reply.IdempotencyKey);
+        var reconciling = reply.Status == "unknown";
         SendOutcome outcome;
         try
         {
             // After an unknown outcome, look first: posting again could duplicate the reply on the network.
-            outcome = reply.Status == "unknown" ? await adapter.ReconcileAsync(outbound, ct) : await adapter.SendAsync(outbound, ct);
-            if (reply.Status == "unknown" && outcome.Status == SendStatus.Failed)
+            outcome = reconciling ? await adapter.ReconcileAsync(outbound, ct) : await adapter.SendAsync(outbound, ct);
+            if (reconciling && outcome.Status == SendStatus.Failed)
             {
                 // Certainly absent on the network: now it is safe to send.
+                reconciling = false;
                 outcome = await adapter.SendAsync(outbound, ct);
             }
         }
@@ -135,12 +168,20 @@ internal sealed class OutboundSender(Database db, IEnumerable<OutboundAdapter> a
             outcome = new SendOutcome(SendStatus.Unknown, Error: "the request may have been sent: " + ex.Message);
         }
 
-        return await RecordAsync(reply, outcome, ct);
+        return await RecordAsync(reply, outcome, ct, reconciling);
     }
 
-    private async Task<SendResult> RecordAsync(ReplyRow reply, SendOutcome outcome, CancellationToken ct)
+    private async Task<SendResult> RecordAsync(ReplyRow reply, SendOutcome outcome, CancellationToken ct, bool reconciled = false)
     {
         var now = time.GetUtcNow();
+        // When to look at it again (the worker's timer, stored on the row): a transient refusal after Retry-After; an
+        // unknown outcome once, to reconcile; an unknown that a reconcile could not settle waits for an agent.
+        DateTimeOffset? next = outcome.Status switch
+        {
+            SendStatus.RetryLater => now.Add(outcome.RetryAfter ?? DefaultRetryDelay),
+            SendStatus.Unknown when !reconciled => now.Add(ReconcileDelay),
+            _ => null,
+        };
         var status = outcome.Status switch
         {
             SendStatus.Sent => "sent",
@@ -167,7 +208,7 @@ internal sealed class OutboundSender(Database db, IEnumerable<OutboundAdapter> a
                     ext = outcome.ExternalId,
                     url = outcome.Url,
                     error = outcome.Error,
-                    next = outcome.RetryAfter is { } ra ? now.Add(ra).ToUnixTimeMilliseconds() : (long?)null,
+                    next = next?.ToUnixTimeMilliseconds(),
                     at = now.ToUnixTimeMilliseconds(),
                 }, tx);
             await AuditLog.WriteAsync(conn, tx, AuditEntry.BySystem("outbound", "reply." + status, "reply", reply.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -183,6 +224,11 @@ internal sealed class OutboundSender(Database db, IEnumerable<OutboundAdapter> a
         }
 
         feed.Publish([reply.ConversationId]);
+        if (next is not null)
+        {
+            schedule?.Nudge();
+        }
+
         return outcome.Status switch
         {
             SendStatus.Sent => new SendResult(SendResultKind.Sent, ExternalId: outcome.ExternalId),
@@ -193,5 +239,6 @@ internal sealed class OutboundSender(Database db, IEnumerable<OutboundAdapter> a
     }
 
     private sealed record ReplyRow(long Id, long ConversationId, string Channel, string Text, string Status, long NeedsApproval,
-        long RequiredTiers, string IdempotencyKey, string? ExternalId, string? InReplyTo, string RootExternalId);
+        long RequiredTiers, string IdempotencyKey, string? ExternalId, string? InReplyTo, string RootExternalId, long? AccountId,
+        long? NextAttemptAt, long CreatedAt);
 }

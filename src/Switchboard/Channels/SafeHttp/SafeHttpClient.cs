@@ -41,7 +41,7 @@ internal sealed record FetchResult(
 /// window); redirects followed by hand, each hop re-validated; a response size cap and an overall timeout.
 /// No proxy is used (a proxy would connect on our behalf and bypass the address check).
 /// </summary>
-internal sealed class SafeHttpClient : IDisposable
+internal sealed partial class SafeHttpClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly SafeHttpOptions _options;
