@@ -4,6 +4,7 @@ using Switchboard.Auth;
 using Switchboard.Demo;
 using Switchboard.Inbox;
 using Switchboard.Ingest;
+using Switchboard.Listening;
 using Switchboard.Storage;
 
 namespace Switchboard.Hosting;
@@ -46,6 +47,7 @@ internal static class SwitchboardApp
         builder.AddIngest();
         builder.AddAuth();
         builder.AddInbox();
+        builder.AddListening();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -66,6 +68,7 @@ internal static class SwitchboardApp
         api.MapPostsApi();
         app.MapAccount();
         app.MapInbox();
+        app.MapListening();
         return app;
     }
 

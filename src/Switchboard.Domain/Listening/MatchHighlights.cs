@@ -1,0 +1,74 @@
+namespace Switchboard.Listening;
+
+/// <summary>A run of a post's original text; <see cref="Hit"/> when a positive operand of the query matched it.</summary>
+public readonly record struct TextSegment(string Text, bool Hit);
+
+/// <summary>
+/// Cuts a post's text into plain and highlighted runs for a query, from <see cref="CompiledQuery.Explain"/>: the
+/// tokens its positive operands matched (whole phrases, hashtags and mentions with their sigil). Operands under NOT
+/// are never highlighted. Used by the live preview of a topic being edited.
+/// </summary>
+public static class MatchHighlights
+{
+    /// <param name="text">The text <paramref name="doc"/> was loaded from (the post's own text).</param>
+    public static IReadOnlyList<TextSegment> Of(CompiledQuery query, PostDocument doc, string text)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(doc);
+        ArgumentNullException.ThrowIfNull(text);
+        var marks = new List<(int Start, int End)>();
+        foreach (var operand in query.Explain(doc).Operands)
+        {
+            // A phrase's explanation names its first token; its elements are separated by single spaces.
+            var width = operand.Operand.StartsWith('"') ? operand.Operand.Count(c => c == ' ') + 1 : 1;
+            foreach (var p in operand.Positions)
+            {
+                for (var k = p; k < p + width && k < doc.Tokens.Count; k++)
+                {
+                    var t = doc.Tokens.Tokens[k];
+                    var start = t.Kind is TokenKind.Hashtag or TokenKind.Mention ? t.SourceStart - 1 : t.SourceStart;
+                    if (start >= 0 && t.SourceStart + t.SourceLength <= text.Length)
+                    {
+                        marks.Add((start, t.SourceStart + t.SourceLength));
+                    }
+                }
+            }
+        }
+
+        marks.Sort();
+        var segments = new List<TextSegment>();
+        var at = 0;
+        foreach (var (start, end) in marks)
+        {
+            if (end <= at)
+            {
+                continue;
+            }
+
+            var from = Math.Max(start, at);
+            if (from > at)
+            {
+                segments.Add(new TextSegment(text[at..from], false));
+            }
+
+            // Touching hits (a hashtag matched by two operands, say) become one highlighted run.
+            if (segments.Count > 0 && segments[^1].Hit && from == at)
+            {
+                segments[^1] = new TextSegment(segments[^1].Text + text[from..end], true);
+            }
+            else
+            {
+                segments.Add(new TextSegment(text[from..end], true));
+            }
+
+            at = end;
+        }
+
+        if (at < text.Length)
+        {
+            segments.Add(new TextSegment(text[at..], false));
+        }
+
+        return segments;
+    }
+}
