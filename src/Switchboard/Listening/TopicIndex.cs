@@ -63,6 +63,7 @@ internal sealed class TopicIndex(ILogger<TopicIndex>? log = null)
             }
 
             _doc.Load(post);
+            _results.Clear();
             _index.Match(_doc, _results);
             if (_results.Count == 0)
             {
