@@ -23,14 +23,20 @@ public static class MatchHighlights
             var width = operand.Operand.StartsWith('"') ? operand.Operand.Count(c => c == ' ') + 1 : 1;
             foreach (var p in operand.Positions)
             {
-                for (var k = p; k < p + width && k < doc.Tokens.Count; k++)
+                // A phrase is one run from its first token to its last, spacing and punctuation between included.
+                var last = Math.Min(p + width, doc.Tokens.Count) - 1;
+                if (p > last)
                 {
-                    var t = doc.Tokens.Tokens[k];
-                    var start = t.Kind is TokenKind.Hashtag or TokenKind.Mention ? t.SourceStart - 1 : t.SourceStart;
-                    if (start >= 0 && t.SourceStart + t.SourceLength <= text.Length)
-                    {
-                        marks.Add((start, t.SourceStart + t.SourceLength));
-                    }
+                    continue;
+                }
+
+                var first = doc.Tokens.Tokens[p];
+                var end = doc.Tokens.Tokens[last];
+                var start = first.Kind is TokenKind.Hashtag or TokenKind.Mention ? first.SourceStart - 1 : first.SourceStart;
+                var stop = end.SourceStart + end.SourceLength;
+                if (start >= 0 && stop <= text.Length)
+                {
+                    marks.Add((start, stop));
                 }
             }
         }
