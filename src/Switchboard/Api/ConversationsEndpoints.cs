@@ -20,7 +20,7 @@ internal static class ConversationsEndpoints
 
     internal static async Task<Results<Ok<ConversationPageDto>, ProblemHttpResult>> ListAsync(
         Database db, string? team, string? status, string? assignee, string? sentiment, string? intent, string? department,
-        string? cursor, int? limit, CancellationToken ct)
+        string? cursor, int? limit, CancellationToken ct, long? topic = null)
     {
         if (sentiment is not null && !Sentiments.Contains(sentiment))
         {
@@ -64,7 +64,7 @@ internal static class ConversationsEndpoints
 
         try
         {
-            var page = await ConversationQueries.ListAsync(conn, new ConversationFilter(team, null, status, assigneeId, unassigned, sentiment, intent, department),
+            var page = await ConversationQueries.ListAsync(conn, new ConversationFilter(team, null, status, assigneeId, unassigned, sentiment, intent, department, topic),
                 cursor, limit ?? 50, ct);
             return TypedResults.Ok(new ConversationPageDto(page.Items, page.NextCursor));
         }

@@ -6,6 +6,7 @@ using Switchboard.Channels.Webhooks;
 using Switchboard.Demo;
 using Switchboard.Inbox;
 using Switchboard.Ingest;
+using Switchboard.Listening;
 using Switchboard.Storage;
 
 namespace Switchboard.Hosting;
@@ -50,6 +51,7 @@ internal static class SwitchboardApp
         builder.AddInbox();
         builder.AddOutbound(settings);
         builder.AddWebhooks();
+        builder.AddListening();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -71,6 +73,7 @@ internal static class SwitchboardApp
         app.MapAccount();
         app.MapInbox();
         app.MapWebhooks();
+        app.MapListening();
         return app;
     }
 

@@ -60,7 +60,8 @@ public sealed record ConversationFilter(
     bool UnassignedOnly = false,
     string? Sentiment = null,
     string? Intent = null,
-    string? Department = null);
+    string? Department = null,
+    long? TopicId = null);
 
 public sealed record ConversationPage(IReadOnlyList<ConversationSummary> Items, string? NextCursor);
 
@@ -127,6 +128,13 @@ internal static class ConversationQueries
                 where.Add($"c.{column} = @{column}");
                 p.Add(column, value);
             }
+        }
+
+        if (filter.TopicId is not null)
+        {
+            // Conversations with at least one message the listening topic matched (ix_message_topics_topic).
+            where.Add("c.id IN (SELECT mt.conversation_id FROM message_topics mt WHERE mt.topic_id = @topic)");
+            p.Add("topic", filter.TopicId);
         }
 
         if (filter.UnassignedOnly)

@@ -71,17 +71,19 @@ internal static class InboxSetup
     }
 
     private static async Task<RazorComponentResult<ConversationList>> ListFragmentAsync(
-        HttpContext ctx, Database db, TimeProvider time, string? queue, string? team, long? selected, CancellationToken ct)
+        HttpContext ctx, Database db, TimeProvider time, string? queue, string? team, long? selected, CancellationToken ct,
+        long? topic = null)
     {
         var q = InboxViews.Parse(queue);
         await using var conn = await db.OpenAsync(ct);
-        var page = await InboxViews.PageAsync(conn, q, ctx.User.UserId(), string.IsNullOrWhiteSpace(team) ? null : team, null, ct);
+        var page = await InboxViews.PageAsync(conn, q, ctx.User.UserId(), string.IsNullOrWhiteSpace(team) ? null : team, null, ct, topic);
         return new RazorComponentResult<ConversationList>(new
         {
             Page = page,
             Queue = q,
             Team = string.IsNullOrWhiteSpace(team) ? null : team,
             Selected = selected,
+            Topic = topic,
             Now = time.GetUtcNow(),
         });
     }

@@ -44,17 +44,18 @@ internal static class InboxViews
         _ => InboxQueue.All,
     };
 
-    public static async Task<ConversationPage> PageAsync(DbConnection conn, InboxQueue queue, long userId, string? team, string? cursor, CancellationToken ct)
+    public static async Task<ConversationPage> PageAsync(DbConnection conn, InboxQueue queue, long userId, string? team, string? cursor, CancellationToken ct,
+        long? topic = null)
     {
         var myTeams = queue == InboxQueue.MyTeams ? await TeamIdsOfAsync(conn, userId) : [];
         try
         {
-            return await ConversationQueries.ListAsync(conn, FilterFor(queue, userId, myTeams, team), cursor, 50, ct);
+            return await ConversationQueries.ListAsync(conn, FilterFor(queue, userId, myTeams, team) with { TopicId = topic }, cursor, 50, ct);
         }
         catch (ConversationQueries.InvalidCursorException)
         {
             // A stale or edited link: show the first page rather than an error.
-            return await ConversationQueries.ListAsync(conn, FilterFor(queue, userId, myTeams, team), null, 50, ct);
+            return await ConversationQueries.ListAsync(conn, FilterFor(queue, userId, myTeams, team) with { TopicId = topic }, null, 50, ct);
         }
     }
 

@@ -93,6 +93,7 @@ internal static class ImportCommand
         long read = 0, imported = 0, duplicates = 0, rejected = 0;
         var batch = new List<Post>(BatchSize);
         await using var conn = await db.OpenAsync(ct);
+        var topics = new Listening.TopicIndex();
 
         async Task FlushAsync()
         {
@@ -101,7 +102,7 @@ internal static class ImportCommand
                 return;
             }
 
-            var result = await IngestBatch.WriteAsync(db, conn, batch, TimeProvider.System, ct);
+            var result = await IngestBatch.WriteAsync(db, conn, batch, TimeProvider.System, ct, topics);
             imported += result.Outcomes.Count(o => o == IngestOutcome.Stored);
             duplicates += result.Outcomes.Count(o => o == IngestOutcome.Duplicate);
             batch.Clear();

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Switchboard.Classification;
+using Switchboard.Listening;
 using Switchboard.Posts;
 using Switchboard.Routing;
 using Switchboard.Storage;
@@ -25,7 +26,8 @@ internal sealed record BatchResult(IReadOnlyList<IngestOutcome> Outcomes, IReadO
 /// </summary>
 internal static class IngestBatch
 {
-    public static async Task<BatchResult> WriteAsync(Database db, DbConnection conn, IReadOnlyList<Post> posts, TimeProvider time, CancellationToken ct)
+    public static async Task<BatchResult> WriteAsync(Database db, DbConnection conn, IReadOnlyList<Post> posts, TimeProvider time, CancellationToken ct,
+        TopicIndex? topics = null)
     {
         var outcomes = new IngestOutcome[posts.Count];
         var touched = new HashSet<long>();
@@ -36,6 +38,8 @@ internal static class IngestBatch
             : await conn.BeginTransactionAsync(ct);
         var teams = (await conn.QueryAsync<(long Id, string Slug)>("SELECT id, slug FROM teams", transaction: tx))
             .ToDictionary(t => t.Slug, t => t.Id);
+        await (topics?.RefreshAsync(conn, tx, ct) ?? Task.CompletedTask);
+        var topicMatches = new TopicMatches();
 
         for (var i = 0; i < posts.Count; i++)
         {
@@ -52,6 +56,8 @@ internal static class IngestBatch
             var createdAt = (post.CreatedAt ?? time.GetUtcNow()).ToUnixTimeMilliseconds();
             var authorId = await UpsertAuthorAsync(conn, tx, post);
             var triage = post.Outgoing ? null : PipelineLabels.Classify(post);
+            // Listening topics this inbound post matches (with the language it is stored with), for routing and storage.
+            IReadOnlyList<long> topicIds = post.Outgoing || topics is null ? [] : topics.Match(post with { Lang = post.Lang ?? triage?.Language });
 
             // Threading: a reply joins its parent's conversation. A post whose replies arrived first (their parent was
             // missing) adopts their conversation, and any other orphan threads under it are merged in.
@@ -100,12 +106,13 @@ internal static class IngestBatch
                 newConversations++;
             }
 
-            await conn.ExecuteAsync(
+            var messageId = await conn.ExecuteScalarAsync<long>(
                 """
                 INSERT INTO messages (channel, external_id, conversation_id, author_id, direction, text, lang, url, in_reply_to,
                     created_at, received_at, sentiment, sentiment_score, intent, department, urgency, influence, explain)
                 VALUES (@channel, @id, @conv, @author, @direction, @text, @lang, @url, @reply, @created, @now,
                     @sentiment, @score, @intent, @department, @urgency, @influence, @explain)
+                RETURNING id
                 """,
                 new
                 {
@@ -128,11 +135,14 @@ internal static class IngestBatch
                     influence = triage?.Influence,
                     explain = triage?.ExplainJson,
                 }, tx);
+            await topicMatches.AddAsync(conn, tx, messageId, conversationId!.Value, topicIds);
 
             var merged = false;
             foreach (var orphan in orphanConversations.Where(o => o != conversationId))
             {
                 await conn.ExecuteAsync("UPDATE messages SET conversation_id = @to WHERE conversation_id = @from",
+                    new { to = conversationId, from = orphan }, tx);
+                await conn.ExecuteAsync("UPDATE message_topics SET conversation_id = @to WHERE conversation_id = @from",
                     new { to = conversationId, from = orphan }, tx);
                 await conn.ExecuteAsync("DELETE FROM conversations WHERE id = @id", new { id = orphan }, tx);
                 touched.Remove(orphan);
@@ -162,6 +172,7 @@ internal static class IngestBatch
             outcomes[i] = IngestOutcome.Stored;
         }
 
+        await topicMatches.FlushAsync(conn, tx);
         await tx.CommitAsync(ct);
         return new BatchResult(outcomes, touched, newConversations);
     }

@@ -10,6 +10,7 @@
   const live = document.getElementById("live");
   const params = new URLSearchParams({ queue: inbox.dataset.queue || "all" });
   if (inbox.dataset.team) params.set("team", inbox.dataset.team);
+  if (inbox.dataset.topic) params.set("topic", inbox.dataset.topic);
   if (inbox.dataset.selected) params.set("selected", inbox.dataset.selected);
   // Only the first page refreshes live: an older page stays put while the reader is on it.
   const onFirstPage = !new URLSearchParams(location.search).has("cursor");
