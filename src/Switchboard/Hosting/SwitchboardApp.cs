@@ -3,6 +3,7 @@ using Switchboard.Api;
 using Switchboard.Auth;
 using Switchboard.Channels.Outbound;
 using Switchboard.Channels.Webhooks;
+using Switchboard.Channels;
 using Switchboard.Demo;
 using Switchboard.Inbox;
 using Switchboard.Ingest;
@@ -52,6 +53,7 @@ internal static class SwitchboardApp
         builder.AddOutbound(settings);
         builder.AddWebhooks();
         builder.AddListening();
+        builder.AddChannels();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -74,6 +76,7 @@ internal static class SwitchboardApp
         app.MapInbox();
         app.MapWebhooks();
         app.MapListening();
+        app.MapChannels();
         return app;
     }
 

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Switchboard.Channels.Connectors;
+using Xunit;
+
+namespace Switchboard.Tests.Channels.Connectors;
+
+public sealed class MastodonConnectorTests
+{
+    private const string Token = "mastodon-token-SECRET-4f2a9c";
+
+    /// <summary>
+    /// A Mastodon instance: REST notifications paged with limit/min_id/max_id and a Link header, and the SSE streaming
+    /// API. Notifications are the documented example (../shared/fixtures/mastodon/streaming.md) with ids varied.
+    /// </summary>
+    private sealed class Instance
+    {
+        private readonly JsonObject _template;
+        public readonly List<JsonObject> Notifications = [];
+        public readonly List<string> Queries = [];
+        public int StreamConnections;
+        public Uri Base = null!;
+
+        public Instance()
+        {
+            var line = File.ReadLines(Fixtures.Path("mastodon/streaming.md"))
+                .First(l => l.StartsWith("data: {\"id\":\"68739215\",\"type\":\"mention\"", StringComparison.Ordinal));
+            _template = JsonNode.Parse(line["data: ".Length..])!.AsObject();
+            for (var i = 1; i <= 90; i++)
+                Notifications.Add(Make(i));
+        }
+
+        public JsonObject Make(int i, string? content = null)
+        {
+            var n = _template.DeepClone().AsObject();
+            n["id"] = i.ToString(CultureInfo.InvariantCulture);
+            var status = n["status"]!.AsObject();
+            status["id"] = (1000 + i).ToString(CultureInfo.InvariantCulture);
+            status["content"] = content ?? $"<p>mention number {i} &amp; more</p>";
+            status["created_at"] = new DateTimeOffset(2022, 8, 30, 23, 0, 0, TimeSpan.Zero).AddMinutes(i).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            // Mention 10 answers mention 1: it threads into the same conversation.
+            status["in_reply_to_id"] = i == 10 ? "1001" : null;
+            return n;
+        }
+
+        public IResult Page(HttpContext ctx)
+        {
+            lock (Queries)
+                Queries.Add(ctx.Request.QueryString.Value ?? "");
+            if (ctx.Request.Headers.Authorization != "Bearer " + Token)
+                return Results.Json(new { error = "The access token is invalid" }, statusCode: 401);
+            var limit = int.TryParse(ctx.Request.Query["limit"], out var l) ? Math.Clamp(l, 1, 40) : 20;
+            List<JsonObject> snapshot;
+            lock (Notifications)
+                snapshot = [.. Notifications];
+            static int Id(JsonObject n) => int.Parse(n["id"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            IEnumerable<JsonObject> page = int.TryParse(ctx.Request.Query["min_id"], out var min)
+                ? snapshot.Where(n => Id(n) > min).OrderBy(Id).Take(limit).OrderByDescending(Id)
+                : int.TryParse(ctx.Request.Query["max_id"], out var max)
+                    ? snapshot.Where(n => Id(n) < max).OrderByDescending(Id).Take(limit)
+                    : snapshot.OrderByDescending(Id).Take(limit);
+            var items = page.ToList();
+            if (items.Count > 0)
+            {
+                var path = new Uri(Base, "api/v1/notifications").AbsoluteUri + "?limit=" + limit + "&types[]=mention";
+                ctx.Response.Headers.Link = $"<{path}&max_id={Id(items[^1])}>; rel=\"next\", <{path}&min_id={Id(items[0])}>; rel=\"prev\"";
+            }
+            return Results.Content(new JsonArray([.. items.Select(i => i.DeepClone())]).ToJsonString(), "application/json");
+        }
+
+        /// <summary>The first stream delivers two mentions, an edit and a delete, then drops; mention 93 arrives while disconnected.</summary>
+        public async Task StreamAsync(HttpContext ctx)
+        {
+            if (ctx.Request.Headers.Authorization != "Bearer " + Token)
+            {
+                ctx.Response.StatusCode = 401;
+                return;
+            }
+            var first = Interlocked.Increment(ref StreamConnections) == 1;
+            ctx.Response.ContentType = "text/event-stream";
+            await ctx.Response.WriteAsync(":)\n\n", ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            if (!first)
+            {
+                try
+                {
+                    while (true)
+                    {
+                        await Task.Delay(500, ctx.RequestAborted);
+                        await ctx.Response.WriteAsync(":thump\n\n", ctx.RequestAborted);
+                        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            foreach (var i in new[] { 91, 92 })
+            {
+                var n = Make(i);
+                lock (Notifications)
+                    Notifications.Add(n);
+                await ctx.Response.WriteAsync($"event: notification\ndata: {n.ToJsonString()}\n\n");
+            }
+            var edited = Make(5, "<p>edited <b>text</b></p>")["status"]!.ToJsonString();
+            await ctx.Response.WriteAsync($"event: status.update\ndata: {edited}\n\n");
+            await ctx.Response.WriteAsync("event: delete\ndata: 1006\n\n");
+            await ctx.Response.WriteAsync("event: filters_changed\ndata: undefined\n\n");
+            await ctx.Response.Body.FlushAsync();
+            lock (Notifications)
+                Notifications.Add(Make(93));
+            // Returning ends the response: the stream drops.
+        }
+    }
+
+    [Fact]
+    public async Task Backfills_with_pagination_follows_the_stream_and_closes_the_gap_after_a_drop()
+    {
+        var instance = new Instance();
+        await using var server = await FakeServer.StartAsync(app =>
+        {
+            app.MapGet("/api/v1/notifications", instance.Page);
+            app.MapGet("/api/v1/streaming/user/notification", instance.StreamAsync);
+        });
+        instance.Base = server.Address;
+        await using var h = await ConnectorHarness.StartAsync();
+        var account = await h.AddAccountAsync("mastodon", "brand account", new() { ["instance"] = server.Address.AbsoluteUri },
+            new() { ["access_token"] = Token });
+        var wrong = await h.AddAccountAsync("mastodon", "stale token", new() { ["instance"] = server.Address.AbsoluteUri, ["streaming"] = "false" },
+            new() { ["access_token"] = "wrong-SECRET-771" });
+        // Resume from id 0, as if everything after it was missed: the backfill must page through all 90.
+        await h.Health.StartAsync(account.Id, default);
+        await h.Health.RecordSuccessAsync(account.Id, 0, "{\"notifications\":\"0\"}", null, default);
+        await h.StartHostAsync();
+
+        var channel = MastodonConnector.Channel(server.Address);
+        await ConnectorHarness.WaitForAsync(async () => MastodonConnector.ReadCursor((await h.Health.GetAsync(account.Id))?.Cursor)
+            .GetValueOrDefault("notifications") == "93", TimeSpan.FromSeconds(30), "the cursor to reach mention 93");
+
+        await using var conn = await h.Db.OpenAsync();
+        var rows = (await conn.QueryAsync<(string ExternalId, string Text, long ConversationId, long? DeletedAt, long? EditedAt)>(
+            "SELECT external_id, text, conversation_id, deleted_at, edited_at FROM messages WHERE channel = @channel", new { channel }))
+            .ToDictionary(r => r.ExternalId);
+        Assert.Equal(Enumerable.Range(1, 93).Select(i => (1000 + i).ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal), rows.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("mention number 42 & more", rows["1042"].Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("<span", rows["1042"].Text, StringComparison.Ordinal);
+        Assert.Equal("edited text", rows["1005"].Text);
+        Assert.NotNull(rows["1005"].EditedAt);
+        Assert.NotNull(rows["1006"].DeletedAt);
+        Assert.Equal(rows["1001"].ConversationId, rows["1010"].ConversationId);
+        Assert.Contains(instance.Queries, q => q.Contains("min_id=0", StringComparison.Ordinal));
+        Assert.Contains(instance.Queries, q => q.Contains("min_id=40", StringComparison.Ordinal));
+        Assert.Contains(instance.Queries, q => q.Contains("min_id=80", StringComparison.Ordinal));
+        Assert.Contains(instance.Queries, q => q.Contains("min_id=92", StringComparison.Ordinal));
+        var health = await h.Health.GetAsync(account.Id);
+        Assert.True(health!.Reconnects >= 1);
+        Assert.True(instance.StreamConnections >= 2);
+
+        // The stale token fails with a clear reason, and no token appears in any log line or health record.
+        await ConnectorHarness.WaitForAsync(async () => (await h.Health.GetAsync(wrong.Id))?.Errors >= 1, TimeSpan.FromSeconds(10), "the 401 to be recorded");
+        var failing = await h.Health.GetAsync(wrong.Id);
+        Assert.Contains("401", failing!.LastError, StringComparison.Ordinal);
+        foreach (var secret in new[] { Token, "wrong-SECRET-771" })
+        {
+            Assert.DoesNotContain(secret, h.Logs.All, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, failing.LastError ?? "", StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, await conn.ExecuteScalarAsync<string>("SELECT COALESCE(MAX(secrets_protected), '') FROM channel_accounts") ?? "", StringComparison.Ordinal);
+        }
+        Assert.NotEmpty(h.Logs.Lines);
+    }
+}
