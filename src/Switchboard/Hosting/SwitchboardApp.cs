@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Switchboard.Api;
 using Switchboard.Auth;
+using Switchboard.Classification;
 using Switchboard.Demo;
 using Switchboard.Inbox;
 using Switchboard.Ingest;
@@ -46,6 +47,7 @@ internal static class SwitchboardApp
         builder.AddIngest();
         builder.AddAuth();
         builder.AddInbox();
+        builder.AddClassification();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -66,6 +68,7 @@ internal static class SwitchboardApp
         api.MapPostsApi();
         app.MapAccount();
         app.MapInbox();
+        app.MapClassification();
         return app;
     }
 
