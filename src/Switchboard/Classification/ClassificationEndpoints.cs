@@ -150,9 +150,13 @@ internal static class ClassificationEndpoints
         Database db, InboxFeed feed, TimeProvider time, CancellationToken ct)
     {
         var r = await LabelCorrections.ApplyAsync(db, user, id, label, value, time, ct);
-        return r.Status == CorrectionStatus.Stored
-            ? ToResult(r, feed) is var _ ? Results.LocalRedirect($"/conversations/{r.Correction!.ConversationId}#m{id}") : Results.Empty
-            : ToResult(r, feed);
+        if (r.Status != CorrectionStatus.Stored)
+        {
+            return ToResult(r, feed);
+        }
+
+        feed.Publish([r.Correction!.ConversationId]);
+        return Results.LocalRedirect($"/conversations/{r.Correction.ConversationId}#m{id}");
     }
 
     private static async Task<IResult> RetrainFormAsync([FromForm] string? name, ClaimsPrincipal user, Database db, TimeProvider time, CancellationToken ct)

@@ -60,7 +60,9 @@ public sealed record ConversationFilter(
     bool UnassignedOnly = false,
     string? Sentiment = null,
     string? Intent = null,
-    string? Department = null);
+    string? Department = null,
+    string? LabelName = null,
+    string? LabelValue = null);
 
 public sealed record ConversationPage(IReadOnlyList<ConversationSummary> Items, string? NextCursor);
 
@@ -127,6 +129,15 @@ internal static class ConversationQueries
                 where.Add($"c.{column} = @{column}");
                 p.Add(column, value);
             }
+        }
+
+        if (filter.LabelName is not null && filter.LabelValue is not null)
+        {
+            // A custom model's label (or a person's correction of it) on any message of the conversation.
+            where.Add("EXISTS (SELECT 1 FROM message_labels ml JOIN messages lm ON lm.id = ml.message_id " +
+                      "WHERE lm.conversation_id = c.id AND ml.name = @labelName AND ml.value = @labelValue)");
+            p.Add("labelName", filter.LabelName);
+            p.Add("labelValue", filter.LabelValue);
         }
 
         if (filter.UnassignedOnly)

@@ -75,7 +75,8 @@ internal static class InboxSetup
     {
         var q = InboxViews.Parse(queue);
         await using var conn = await db.OpenAsync(ct);
-        var page = await InboxViews.PageAsync(conn, q, ctx.User.UserId(), string.IsNullOrWhiteSpace(team) ? null : team, null, ct);
+        var labels = Classification.Corrections.InboxLabelFilter.From(ctx.Request.Query);
+        var page = await InboxViews.PageAsync(conn, q, ctx.User.UserId(), string.IsNullOrWhiteSpace(team) ? null : team, null, ct, labels);
         return new RazorComponentResult<ConversationList>(new
         {
             Page = page,
@@ -83,6 +84,7 @@ internal static class InboxSetup
             Team = string.IsNullOrWhiteSpace(team) ? null : team,
             Selected = selected,
             Now = time.GetUtcNow(),
+            Extra = labels.Query(),
         });
     }
 

@@ -32,4 +32,12 @@ internal static class AccuracyReport
         return new AccuracyReportDto([.. rows.Where(r => r.WeekStart.ToUnixTimeMilliseconds() >= cutoff)],
             await ModelStore.ListAsync(conn, ct), await ModelStore.AttemptsAsync(conn, 100, ct));
     }
+
+    /// <summary>Label sets a manager can retrain: sentiment, every model name, and custom labels people have labelled.</summary>
+    public static async Task<IReadOnlyList<string>> TrainableNamesAsync(DbConnection conn, CancellationToken ct)
+    {
+        var names = await conn.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT label FROM label_corrections UNION SELECT DISTINCT name FROM models", cancellationToken: ct));
+        return [.. names.Append(LabelCatalog.Sentiment).Where(n => LabelCatalog.CheckModelName(n) is null).Distinct().Order(StringComparer.Ordinal)];
+    }
 }
