@@ -101,5 +101,5 @@ internal static class ModelCommand
         return 0;
     }
 
-    private static string Pct(double? v) => v is { } x ? x.ToString("P1", CultureInfo.InvariantCulture) : "—";
+    private static string Pct(double? v) => v is { } x ? (x * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "—";
 }
