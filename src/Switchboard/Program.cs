@@ -21,6 +21,7 @@ root.Subcommands.Add(ClassifyCommand.Create());
 root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(FeedCommand.Create());
 root.Subcommands.Add(Switchboard.Channels.Admin.ChannelsCommand.Create());
+root.Subcommands.Add(Switchboard.Classification.Models.ModelCommand.Create());
 return await root.Parse(args).InvokeAsync();
 
 /// <summary>The entry point's type, named so the UI router and tests can find this assembly.</summary>

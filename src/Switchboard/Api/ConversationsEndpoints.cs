@@ -20,8 +20,14 @@ internal static class ConversationsEndpoints
 
     internal static async Task<Results<Ok<ConversationPageDto>, ProblemHttpResult>> ListAsync(
         Database db, string? team, string? status, string? assignee, string? sentiment, string? intent, string? department,
-        string? cursor, int? limit, CancellationToken ct, long? topic = null)
+        string? cursor, int? limit, CancellationToken ct, long? topic = null, string? label = null)
     {
+        var custom = Classification.Corrections.InboxLabelFilter.ParseLabel(label);
+        if (label is not null && custom is null)
+        {
+            return Problems.BadRequest("label must be name:value of a custom label, e.g. complaint_reason:Late Flight");
+        }
+
         if (sentiment is not null && !Sentiments.Contains(sentiment))
         {
             return Problems.BadRequest($"sentiment must be one of {string.Join(", ", Sentiments)}");
@@ -64,7 +70,8 @@ internal static class ConversationsEndpoints
 
         try
         {
-            var page = await ConversationQueries.ListAsync(conn, new ConversationFilter(team, null, status, assigneeId, unassigned, sentiment, intent, department, topic),
+            var page = await ConversationQueries.ListAsync(conn, new ConversationFilter(team, null, status, assigneeId, unassigned, sentiment, intent, department,
+                topic, custom?.Name, custom?.Value),
                 cursor, limit ?? 50, ct);
             return TypedResults.Ok(new ConversationPageDto(page.Items, page.NextCursor));
         }

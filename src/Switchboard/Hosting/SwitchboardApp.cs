@@ -4,6 +4,7 @@ using Switchboard.Auth;
 using Switchboard.Channels.Outbound;
 using Switchboard.Channels.Webhooks;
 using Switchboard.Channels;
+using Switchboard.Classification;
 using Switchboard.Demo;
 using Switchboard.Inbox;
 using Switchboard.Ingest;
@@ -54,6 +55,7 @@ internal static class SwitchboardApp
         builder.AddWebhooks();
         builder.AddListening();
         builder.AddChannels();
+        builder.AddClassification();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -77,6 +79,7 @@ internal static class SwitchboardApp
         app.MapWebhooks();
         app.MapListening();
         app.MapChannels();
+        app.MapClassification();
         return app;
     }
 

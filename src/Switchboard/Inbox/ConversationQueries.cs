@@ -61,7 +61,9 @@ public sealed record ConversationFilter(
     string? Sentiment = null,
     string? Intent = null,
     string? Department = null,
-    long? TopicId = null);
+    long? TopicId = null,
+    string? LabelName = null,
+    string? LabelValue = null);
 
 public sealed record ConversationPage(IReadOnlyList<ConversationSummary> Items, string? NextCursor);
 
@@ -135,6 +137,15 @@ internal static class ConversationQueries
             // Conversations with at least one message the listening topic matched (ix_message_topics_topic).
             where.Add("c.id IN (SELECT mt.conversation_id FROM message_topics mt WHERE mt.topic_id = @topic)");
             p.Add("topic", filter.TopicId);
+        }
+
+        if (filter.LabelName is not null && filter.LabelValue is not null)
+        {
+            // A custom model's label (or a person's correction of it) on any message of the conversation.
+            where.Add("EXISTS (SELECT 1 FROM message_labels ml JOIN messages lm ON lm.id = ml.message_id " +
+                      "WHERE lm.conversation_id = c.id AND ml.name = @labelName AND ml.value = @labelValue)");
+            p.Add("labelName", filter.LabelName);
+            p.Add("labelValue", filter.LabelValue);
         }
 
         if (filter.UnassignedOnly)

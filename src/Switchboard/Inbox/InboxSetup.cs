@@ -76,7 +76,8 @@ internal static class InboxSetup
     {
         var q = InboxViews.Parse(queue);
         await using var conn = await db.OpenAsync(ct);
-        var page = await InboxViews.PageAsync(conn, q, ctx.User.UserId(), string.IsNullOrWhiteSpace(team) ? null : team, null, ct, topic);
+        var labels = Classification.Corrections.InboxLabelFilter.From(ctx.Request.Query);
+        var page = await InboxViews.PageAsync(conn, q, ctx.User.UserId(), string.IsNullOrWhiteSpace(team) ? null : team, null, ct, topic, labels);
         return new RazorComponentResult<ConversationList>(new
         {
             Page = page,
@@ -85,6 +86,7 @@ internal static class InboxSetup
             Selected = selected,
             Topic = topic,
             Now = time.GetUtcNow(),
+            Extra = labels.Query(),
         });
     }
 

@@ -45,17 +45,19 @@ internal static class InboxViews
     };
 
     public static async Task<ConversationPage> PageAsync(DbConnection conn, InboxQueue queue, long userId, string? team, string? cursor, CancellationToken ct,
-        long? topic = null)
+        long? topic = null, Classification.Corrections.InboxLabelFilter? labels = null)
     {
         var myTeams = queue == InboxQueue.MyTeams ? await TeamIdsOfAsync(conn, userId) : [];
+        var filter = FilterFor(queue, userId, myTeams, team) with { TopicId = topic };
+        filter = labels?.Apply(filter) ?? filter;
         try
         {
-            return await ConversationQueries.ListAsync(conn, FilterFor(queue, userId, myTeams, team) with { TopicId = topic }, cursor, 50, ct);
+            return await ConversationQueries.ListAsync(conn, filter, cursor, 50, ct);
         }
         catch (ConversationQueries.InvalidCursorException)
         {
             // A stale or edited link: show the first page rather than an error.
-            return await ConversationQueries.ListAsync(conn, FilterFor(queue, userId, myTeams, team) with { TopicId = topic }, null, 50, ct);
+            return await ConversationQueries.ListAsync(conn, filter, null, 50, ct);
         }
     }
 

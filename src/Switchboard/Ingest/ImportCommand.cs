@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using Spectre.Console;
+using Switchboard.Classification.Corrections;
 using Switchboard.Hosting;
 using Switchboard.Posts;
 using Switchboard.Storage;
@@ -25,7 +26,11 @@ internal static class ImportCommand
         var textColumn = new Option<string?>("--text-column") { Description = "CSV: the column holding the text (default: text)" };
         var idColumn = new Option<string?>("--id-column") { Description = "CSV: the column holding a unique id (default: tweet_id or id)" };
         var channel = new Option<string>("--channel") { Description = "CSV: channel for rows without one", DefaultValueFactory = _ => "import" };
+        var labelColumn = new Option<string?>("--label-column") { Description = "A column (CSV) or field (JSONL) holding a human label to learn from" };
+        var labelName = new Option<string?>("--label") { Description = "Which label --label-column holds: sentiment, or a custom label set name" };
         var db = CommonOptions.Db();
+        cmd.Options.Add(labelColumn);
+        cmd.Options.Add(labelName);
         cmd.Arguments.Add(file);
         cmd.Options.Add(textColumn);
         cmd.Options.Add(idColumn);
@@ -34,15 +39,22 @@ internal static class ImportCommand
         cmd.SetAction((parse, ct) => RunAsync(
             CommonOptions.Database(parse.GetValue(db)), parse.GetValue(file)!,
             new PostReadOptions(parse.GetValue(textColumn), parse.GetValue(idColumn), parse.GetValue(channel)!),
-            Console.Out, Console.Error, interactive: !Console.IsErrorRedirected && !Console.IsOutputRedirected, ct));
+            Console.Out, Console.Error, interactive: !Console.IsErrorRedirected && !Console.IsOutputRedirected, ct,
+            parse.GetValue(labelColumn) is { } col ? new ImportLabelOptions(col, parse.GetValue(labelName) ?? col) : null));
         return cmd;
     }
 
     internal sealed record Summary(long Read, long Imported, long Duplicates, long Rejected);
 
     internal static async Task<int> RunAsync(Database db, FileInfo file, PostReadOptions options, TextWriter stdout, TextWriter stderr,
-        bool interactive, CancellationToken ct)
+        bool interactive, CancellationToken ct, ImportLabelOptions? labels = null)
     {
+        if (labels is not null && ImportedLabels.Check(labels) is { } labelError)
+        {
+            await stderr.WriteLineAsync("error: " + labelError);
+            return 2;
+        }
+
         if (!file.Exists)
         {
             await stderr.WriteLineAsync($"error: no such file: {file.FullName}");
@@ -63,7 +75,7 @@ internal static class ImportCommand
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask($"Importing {file.Name}", maxValue: Math.Max(1, stream.Length));
-                    summary = await ImportAsync(db, reader, options, stderr, s => task.Value = stream.Position, ct);
+                    summary = await ImportAsync(db, reader, options, stderr, s => task.Value = stream.Position, ct, labels);
                     task.Value = task.MaxValue;
                 });
         }
@@ -78,7 +90,7 @@ internal static class ImportCommand
                     stderr.WriteLine($"progress: {s.Read} read, {s.Imported} imported, {s.Duplicates} duplicates, {s.Rejected} rejected " +
                                      $"({100.0 * stream.Position / Math.Max(1, stream.Length):0}%)");
                 }
-            }, ct);
+            }, ct, labels);
         }
 
         var r = summary!;
@@ -88,10 +100,11 @@ internal static class ImportCommand
     }
 
     private static async Task<Summary> ImportAsync(Database db, TextReader reader, PostReadOptions options, TextWriter stderr,
-        Action<Summary> progress, CancellationToken ct)
+        Action<Summary> progress, CancellationToken ct, ImportLabelOptions? labels = null)
     {
         long read = 0, imported = 0, duplicates = 0, rejected = 0;
         var batch = new List<Post>(BatchSize);
+        var labelled = new List<(long Line, Post Post, string? Value)>();
         await using var conn = await db.OpenAsync(ct);
         var topics = new Listening.TopicIndex();
 
@@ -105,6 +118,16 @@ internal static class ImportCommand
             var result = await IngestBatch.WriteAsync(db, conn, batch, TimeProvider.System, ct, topics);
             imported += result.Outcomes.Count(o => o == IngestOutcome.Stored);
             duplicates += result.Outcomes.Count(o => o == IngestOutcome.Duplicate);
+            if (labels is not null)
+            {
+                foreach (var refusal in await ImportedLabels.StoreAsync(db, conn, labels, labelled, TimeProvider.System, ct))
+                {
+                    await stderr.WriteLineAsync("label refused: " + refusal);
+                }
+
+                labelled.Clear();
+            }
+
             batch.Clear();
             progress(new Summary(read, imported, duplicates, rejected));
         }
@@ -129,6 +152,16 @@ internal static class ImportCommand
             }
 
             batch.Add(record.Post!);
+            if (labels is not null)
+            {
+                if (labelled.Count == 0 && imported + duplicates == 0 && !record.Fields.ContainsKey(labels.Column))
+                {
+                    await stderr.WriteLineAsync($"error: the input has no '{labels.Column}' column (columns: {string.Join(", ", record.Fields.Keys)})");
+                    return new Summary(read, 0, 0, read);
+                }
+
+                labelled.Add((record.Line, record.Post!, record.Fields.GetValueOrDefault(labels.Column)));
+            }
             if (batch.Count >= BatchSize)
             {
                 await FlushAsync();

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Switchboard.Classification;
 using Switchboard.Listening;
+using Switchboard.Classification.Models;
 using Switchboard.Posts;
 using Switchboard.Routing;
 using Switchboard.Storage;
@@ -40,6 +41,7 @@ internal static class IngestBatch
             .ToDictionary(t => t.Slug, t => t.Id);
         await (topics?.RefreshAsync(conn, tx, ct) ?? Task.CompletedTask);
         var topicMatches = new TopicMatches();
+        var models = await PipelineModels.ActiveAsync(db, conn, tx, ct);
 
         for (var i = 0; i < posts.Count; i++)
         {
@@ -55,7 +57,8 @@ internal static class IngestBatch
 
             var createdAt = (post.CreatedAt ?? time.GetUtcNow()).ToUnixTimeMilliseconds();
             var authorId = await UpsertAuthorAsync(conn, tx, post);
-            var triage = post.Outgoing ? null : PipelineLabels.Classify(post);
+            var labels = post.Outgoing ? null : WorkspaceModels.Apply(models, PipelineLabels.Classify(post), post.Text);
+            var triage = labels?.Triage;
             // Listening topics this inbound post matches (with the language it is stored with), for routing and storage.
             IReadOnlyList<long> topicIds = post.Outgoing || topics is null ? [] : topics.Match(post with { Lang = post.Lang ?? triage?.Language });
 
@@ -82,9 +85,10 @@ internal static class IngestBatch
                 conversationId = await conn.ExecuteScalarAsync<long>(
                     """
                     INSERT INTO conversations (channel, root_external_id, author_id, team_id, status, priority, subject,
-                        message_count, sentiment, intent, department, urgency, route_reason, created_at, last_message_at, updated_at)
+                        message_count, sentiment, intent, department, urgency, route_reason, created_at, last_message_at, updated_at,
+                        category, category_confidence, category_model)
                     VALUES (@channel, @root, @author, @team, 'open', @priority, @subject, 1, @sentiment, @intent, @department,
-                        @urgency, @reason, @created, @created, @now)
+                        @urgency, @reason, @created, @created, @now, @category, @categoryConfidence, @categoryModel)
                     RETURNING id
                     """,
                     new
@@ -102,6 +106,9 @@ internal static class IngestBatch
                         reason = decision?.Reason,
                         created = createdAt,
                         now,
+                        category = labels?.Category?.Value,
+                        categoryConfidence = labels?.Category?.Confidence,
+                        categoryModel = labels?.Category?.Name,
                     }, tx);
                 newConversations++;
             }
@@ -109,9 +116,11 @@ internal static class IngestBatch
             var messageId = await conn.ExecuteScalarAsync<long>(
                 """
                 INSERT INTO messages (channel, external_id, conversation_id, author_id, direction, text, lang, url, in_reply_to,
-                    created_at, received_at, sentiment, sentiment_score, intent, department, urgency, influence, explain)
+                    created_at, received_at, sentiment, sentiment_score, intent, department, urgency, influence, explain,
+                    language_score, intent_score, department_score, category, category_confidence, category_model)
                 VALUES (@channel, @id, @conv, @author, @direction, @text, @lang, @url, @reply, @created, @now,
-                    @sentiment, @score, @intent, @department, @urgency, @influence, @explain)
+                    @sentiment, @score, @intent, @department, @urgency, @influence, @explain,
+                    @languageScore, @intentScore, @departmentScore, @category, @categoryConfidence, @categoryModel)
                 RETURNING id
                 """,
                 new
@@ -134,8 +143,15 @@ internal static class IngestBatch
                     urgency = triage?.Urgency,
                     influence = triage?.Influence,
                     explain = triage?.ExplainJson,
+                    languageScore = triage?.LanguageScore,
+                    intentScore = triage?.IntentScore,
+                    departmentScore = triage?.DepartmentScore,
+                    category = labels?.Category?.Value,
+                    categoryConfidence = labels?.Category?.Confidence,
+                    categoryModel = labels?.Category?.Name,
                 }, tx);
             await topicMatches.AddAsync(conn, tx, messageId, conversationId!.Value, topicIds);
+            await PipelineModels.StoreAsync(conn, tx, messageId, labels);
 
             var merged = false;
             foreach (var orphan in orphanConversations.Where(o => o != conversationId))

@@ -12,6 +12,8 @@
   if (inbox.dataset.team) params.set("team", inbox.dataset.team);
   if (inbox.dataset.topic) params.set("topic", inbox.dataset.topic);
   if (inbox.dataset.selected) params.set("selected", inbox.dataset.selected);
+  // List filters in the page's address (labels, topics, views…) apply to the live refresh too.
+  new URLSearchParams(location.search).forEach((v, k) => { if (k !== "cursor" && !params.has(k)) params.set(k, v); });
   // Only the first page refreshes live: an older page stays put while the reader is on it.
   const onFirstPage = !new URLSearchParams(location.search).has("cursor");
 
