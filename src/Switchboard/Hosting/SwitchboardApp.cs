@@ -3,6 +3,7 @@ using Switchboard.Api;
 using Switchboard.Auth;
 using Switchboard.Demo;
 using Switchboard.Inbox;
+using Switchboard.Routing;
 using Switchboard.Ingest;
 using Switchboard.Storage;
 
@@ -46,6 +47,7 @@ internal static class SwitchboardApp
         builder.AddIngest();
         builder.AddAuth();
         builder.AddInbox();
+        builder.AddRouting();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -66,6 +68,7 @@ internal static class SwitchboardApp
         api.MapPostsApi();
         app.MapAccount();
         app.MapInbox();
+        app.MapRouting();
         return app;
     }
 

@@ -25,7 +25,8 @@ internal sealed record BatchResult(IReadOnlyList<IngestOutcome> Outcomes, IReadO
 /// </summary>
 internal static class IngestBatch
 {
-    public static async Task<BatchResult> WriteAsync(Database db, DbConnection conn, IReadOnlyList<Post> posts, TimeProvider time, CancellationToken ct)
+    public static async Task<BatchResult> WriteAsync(Database db, DbConnection conn, IReadOnlyList<Post> posts, TimeProvider time, CancellationToken ct,
+        RoutingRuntime? routing = null)
     {
         var outcomes = new IngestOutcome[posts.Count];
         var touched = new HashSet<long>();
@@ -36,6 +37,7 @@ internal static class IngestBatch
             : await conn.BeginTransactionAsync(ct);
         var teams = (await conn.QueryAsync<(long Id, string Slug)>("SELECT id, slug FROM teams", transaction: tx))
             .ToDictionary(t => t.Slug, t => t.Id);
+        var routingSession = routing is null ? null : await routing.BeginAsync(conn, tx, ct);
 
         for (var i = 0; i < posts.Count; i++)
         {
@@ -69,9 +71,12 @@ internal static class IngestBatch
             conversationId ??= orphanConversations.Count > 0 ? orphanConversations.Min() : null;
 
             var isNew = conversationId is null;
+            RoutedPost? routed = null;
             if (isNew)
             {
-                var decision = triage is null ? null : DepartmentRouting.Decide(triage, post.Channel);
+                // Topics: pass the listening topics this post matched once they are computed here (empty until then).
+                routed = triage is null ? null : routingSession?.Route(post, triage, DateTimeOffset.FromUnixTimeMilliseconds(createdAt), []);
+                var decision = routed?.Queue ?? (triage is null ? null : DepartmentRouting.Decide(triage, post.Channel));
                 long? teamId = decision is not null && teams.TryGetValue(decision.TeamSlug, out var t) ? t : null;
                 conversationId = await conn.ExecuteScalarAsync<long>(
                     """
@@ -158,11 +163,17 @@ internal static class IngestBatch
                 await RefreshConversationAsync(db, conn, tx, conversationId!.Value, now);
             }
 
+            if (routingSession is not null)
+            {
+                await routingSession.AfterMessageAsync(conn, tx, conversationId!.Value, isNew, post, routed, DateTimeOffset.FromUnixTimeMilliseconds(createdAt));
+            }
+
             touched.Add(conversationId!.Value);
             outcomes[i] = IngestOutcome.Stored;
         }
 
         await tx.CommitAsync(ct);
+        routingSession?.Committed();
         return new BatchResult(outcomes, touched, newConversations);
     }
 

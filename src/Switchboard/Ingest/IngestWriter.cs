@@ -8,7 +8,8 @@ namespace Switchboard.Ingest;
 /// to <see cref="MaxBatch"/> posts. Batches form naturally: whatever is queued when the writer comes back is taken,
 /// so latency stays low when traffic is light and throughput high when it is heavy.
 /// </summary>
-internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed feed, TimeProvider time, ILogger<IngestWriter> log)
+internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed feed, TimeProvider time, ILogger<IngestWriter> log,
+    Routing.RoutingRuntime? routing = null)
     : BackgroundService
 {
     public const int MaxBatch = 1000;
@@ -27,7 +28,7 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
             try
             {
                 await using var conn = await db.OpenAsync(stoppingToken);
-                var result = await IngestBatch.WriteAsync(db, conn, [.. batch.Select(b => b.Post)], time, stoppingToken);
+                var result = await IngestBatch.WriteAsync(db, conn, [.. batch.Select(b => b.Post)], time, stoppingToken, routing);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Done.TrySetResult(result.Outcomes[i]);
