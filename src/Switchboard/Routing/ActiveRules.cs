@@ -18,7 +18,8 @@ internal sealed class ActiveRules(Database db, TimeProvider time, ILogger<Active
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
 
     RulesSnapshot? _current;
-    long _checkedAt = long.MinValue;
+    long _checkedAt;
+    bool _valid;
     readonly SemaphoreSlim _lock = new(1, 1);
 
     public async Task<RulesSnapshot> GetAsync(CancellationToken ct = default)
@@ -31,7 +32,7 @@ internal sealed class ActiveRules(Database db, TimeProvider time, ILogger<Active
     {
         var now = time.GetTimestamp();
         var cur = _current;
-        if (cur is not null && time.GetElapsedTime(Volatile.Read(ref _checkedAt), now) < RecheckInterval)
+        if (cur is not null && Volatile.Read(ref _valid) && time.GetElapsedTime(Volatile.Read(ref _checkedAt), now) < RecheckInterval)
             return cur;
         var activeId = await conn.ExecuteScalarAsync<long?>("SELECT id FROM rule_versions WHERE active = 1 ORDER BY id DESC LIMIT 1", transaction: tx)
             ?? await SeedAsync(conn, tx, demo, time);
@@ -58,11 +59,12 @@ internal sealed class ActiveRules(Database db, TimeProvider time, ILogger<Active
             }
         }
         Volatile.Write(ref _checkedAt, now);
+        Volatile.Write(ref _valid, true);
         return cur;
     }
 
     /// <summary>Forces the next <see cref="GetAsync(CancellationToken)"/> to revalidate (after an activation here).</summary>
-    public void Invalidate() => Volatile.Write(ref _checkedAt, long.MinValue);
+    public void Invalidate() => Volatile.Write(ref _valid, false);
 
     public static string BuiltInYaml(bool demo)
     {

@@ -11,7 +11,7 @@ namespace Switchboard.Sla;
 /// a conditional UPDATE so two processes never send the same row at the same time; a receiver may still see a retry
 /// after a crash between send and commit (at-least-once, as webhooks are everywhere).
 /// </summary>
-internal sealed class WebhookSender(Database db, SlaSignal signal, TimeProvider time, IHttpClientFactory? factory, ILogger<WebhookSender> log)
+internal sealed class WebhookSender(Database db, SlaSignal signal, TimeProvider time, ILogger<WebhookSender> log)
     : BackgroundService
 {
     public const int MaxAttempts = 8;
@@ -20,8 +20,7 @@ internal sealed class WebhookSender(Database db, SlaSignal signal, TimeProvider 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         await Task.Yield();
-        using var http = factory?.CreateClient("switchboard-webhooks") ?? new HttpClient();
-        http.Timeout = TimeSpan.FromSeconds(10);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         while (!ct.IsCancellationRequested)
         {
             TimeSpan wait;
