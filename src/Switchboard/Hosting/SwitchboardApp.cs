@@ -7,6 +7,7 @@ using Switchboard.Channels;
 using Switchboard.Classification;
 using Switchboard.Demo;
 using Switchboard.Inbox;
+using Switchboard.Routing;
 using Switchboard.Ingest;
 using Switchboard.Listening;
 using Switchboard.Storage;
@@ -56,6 +57,7 @@ internal static class SwitchboardApp
         builder.AddListening();
         builder.AddChannels();
         builder.AddClassification();
+        builder.AddRouting();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -80,6 +82,7 @@ internal static class SwitchboardApp
         app.MapListening();
         app.MapChannels();
         app.MapClassification();
+        app.MapRouting();
         return app;
     }
 

@@ -28,7 +28,7 @@ internal sealed record BatchResult(IReadOnlyList<IngestOutcome> Outcomes, IReadO
 internal static class IngestBatch
 {
     public static async Task<BatchResult> WriteAsync(Database db, DbConnection conn, IReadOnlyList<Post> posts, TimeProvider time, CancellationToken ct,
-        TopicIndex? topics = null)
+        TopicIndex? topics = null, RoutingRuntime? routing = null)
     {
         var outcomes = new IngestOutcome[posts.Count];
         var touched = new HashSet<long>();
@@ -42,6 +42,7 @@ internal static class IngestBatch
         await (topics?.RefreshAsync(conn, tx, ct) ?? Task.CompletedTask);
         var topicMatches = new TopicMatches();
         var models = await PipelineModels.ActiveAsync(db, conn, tx, ct);
+        var routingSession = routing is null ? null : await routing.BeginAsync(conn, tx, ct);
 
         for (var i = 0; i < posts.Count; i++)
         {
@@ -61,6 +62,9 @@ internal static class IngestBatch
             var triage = labels?.Triage;
             // Listening topics this inbound post matches (with the language it is stored with), for routing and storage.
             IReadOnlyList<long> topicIds = post.Outgoing || topics is null ? [] : topics.Match(post with { Lang = post.Lang ?? triage?.Language });
+            // Routing rules name topics; the lookup runs only for the few posts that matched any.
+            IReadOnlyList<string> topicNames = topicIds.Count == 0 ? [] :
+                [.. await conn.QueryAsync<string>("SELECT name FROM topics WHERE id IN @topicIds", new { topicIds }, tx)];
 
             // Threading: a reply joins its parent's conversation. A post whose replies arrived first (their parent was
             // missing) adopts their conversation, and any other orphan threads under it are merged in.
@@ -78,9 +82,11 @@ internal static class IngestBatch
             conversationId ??= orphanConversations.Count > 0 ? orphanConversations.Min() : null;
 
             var isNew = conversationId is null;
+            RoutedPost? routed = null;
             if (isNew)
             {
-                var decision = triage is null ? null : DepartmentRouting.Decide(triage, post.Channel);
+                routed = triage is null ? null : routingSession?.Route(post, triage, DateTimeOffset.FromUnixTimeMilliseconds(createdAt), topicNames);
+                var decision = routed?.Queue ?? (triage is null ? null : DepartmentRouting.Decide(triage, post.Channel));
                 long? teamId = decision is not null && teams.TryGetValue(decision.TeamSlug, out var t) ? t : null;
                 conversationId = await conn.ExecuteScalarAsync<long>(
                     """
@@ -184,12 +190,18 @@ internal static class IngestBatch
                 await RefreshConversationAsync(db, conn, tx, conversationId!.Value, now);
             }
 
+            if (routingSession is not null)
+            {
+                await routingSession.AfterMessageAsync(conn, tx, conversationId!.Value, isNew, post, routed, DateTimeOffset.FromUnixTimeMilliseconds(createdAt));
+            }
+
             touched.Add(conversationId!.Value);
             outcomes[i] = IngestOutcome.Stored;
         }
 
         await topicMatches.FlushAsync(conn, tx);
         await tx.CommitAsync(ct);
+        routingSession?.Committed();
         return new BatchResult(outcomes, touched, newConversations);
     }
 

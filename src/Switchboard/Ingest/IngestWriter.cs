@@ -9,7 +9,7 @@ namespace Switchboard.Ingest;
 /// so latency stays low when traffic is light and throughput high when it is heavy.
 /// </summary>
 internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed feed, TimeProvider time, ILogger<IngestWriter> log,
-    Listening.TopicIndex topics)
+    Listening.TopicIndex topics, Routing.RoutingRuntime? routing = null)
     : BackgroundService
 {
     public const int MaxBatch = 1000;
@@ -28,7 +28,7 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
             try
             {
                 await using var conn = await db.OpenAsync(stoppingToken);
-                var result = await IngestBatch.WriteAsync(db, conn, [.. batch.Select(b => b.Post)], time, stoppingToken, topics);
+                var result = await IngestBatch.WriteAsync(db, conn, [.. batch.Select(b => b.Post)], time, stoppingToken, topics, routing);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Done.TrySetResult(result.Outcomes[i]);

@@ -50,9 +50,9 @@ public class RoutingEngineTests
     public void Demo_rules_route_by_sentiment_intent_topic_influence_and_time_of_day()
     {
         var complaint = RoutingEngine.Route(new RoutingInput("twitter", "this is bad", Noon, Sentiment: "negative", Intent: "complaint"), Demo);
-        Assert.Equal(("Customer Service", "high"), (complaint.Team, complaint.Priority));
+        Assert.Equal(("customer-service", "high"), (complaint.Team, complaint.Priority));
         var campaign = RoutingEngine.Route(new RoutingInput("twitter", "love the ad", Noon, Topics: ["campaign"], Followers: 250_000), Demo);
-        Assert.Equal("Marketing", campaign.Team);
+        Assert.Equal("marketing", campaign.Team);
         Assert.Equal(["influencer"], campaign.Labels);
         var night = RoutingEngine.Route(new RoutingInput("twitter", "hi", new DateTimeOffset(2026, 11, 23, 23, 30, 0, TimeSpan.FromHours(1))), Demo);
         Assert.Contains("after-hours", night.Labels);
@@ -61,7 +61,7 @@ public class RoutingEngineTests
         var crisis = RoutingEngine.Route(new RoutingInput("twitter", "There was a data breach", Noon), Demo);
         Assert.True(crisis.Crisis);
         Assert.True(crisis.RequireApproval);
-        Assert.Equal("Public Relations", crisis.Team);
+        Assert.Equal("public-relations", crisis.Team);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public class WorkspaceLoaderTests
         Assert.True(r.Ok, string.Join("\n", r.Errors));
         var ws = r.Workspace!;
         Assert.Equal(
-            ["Marketing", "Public Relations", "Internal Communications", "Partners & Channel", "Customer Service", "Human Resources", "IT", "Innovation"],
+            ["marketing", "public-relations", "internal-communications", "partners-channel", "customer-service", "human-resources", "it", "innovation"],
             ws.TeamList.Select(t => t.Name));
         Assert.InRange(ws.Agents.Count, 10, 14);
         Assert.True(ws.Agents[0].Admin);

@@ -55,7 +55,7 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Equal(0, code);
         var kinds = events.Select(e => e.GetProperty("event").GetString()).ToList();
         Assert.Equal("routed", kinds[0]);
-        Assert.Equal("Customer Service", events[0].GetProperty("team").GetString());
+        Assert.Equal("customer-service", events[0].GetProperty("team").GetString());
         Assert.Contains("rule 'angry complaints' matched", events[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal("assigned", kinds.First(k => k is "assigned" or "queued"));
         Assert.Contains("sla_started", kinds);

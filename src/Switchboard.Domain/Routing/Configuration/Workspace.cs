@@ -21,6 +21,8 @@ internal sealed class Workspace
     public string? DefaultPolicy { get; init; }
     /// <summary>The ladder whose top level a crisis starts at immediately.</summary>
     public EscalationLadder? CrisisLadder { get; init; }
+    /// <summary>Outbound webhook URLs by name (targets "webhook:NAME").</summary>
+    public IReadOnlyDictionary<string, Uri> Webhooks { get; init; } = new Dictionary<string, Uri>();
 
     IReadOnlyDictionary<string, Team>? _teams;
     IReadOnlyList<RoutingRule>? _messageRules;

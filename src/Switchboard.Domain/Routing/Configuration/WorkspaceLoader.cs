@@ -29,7 +29,7 @@ internal static partial class WorkspaceLoader
 {
     public const int MaxBytes = 1 << 20;
 
-    static readonly string[] TopFields = ["version", "defaults", "calendars", "teams", "agents", "sla_policies", "ladders", "author_lists", "routing"];
+    static readonly string[] TopFields = ["version", "defaults", "calendars", "teams", "agents", "sla_policies", "ladders", "author_lists", "routing", "webhooks"];
     static readonly string[] Priorities = ["low", "normal", "high", "urgent"];
     static readonly string[] SpecialTargets = ["assignee", "team_lead", "team"];
 
@@ -319,6 +319,28 @@ internal static partial class WorkspaceLoader
                 }
             }
 
+            // Named outbound webhooks (Slack-compatible JSON) that ladder levels and rules notify as "webhook:NAME".
+            var webhooks = new Dictionary<string, Uri>(StringComparer.Ordinal);
+            if (top.TryGetValue("webhooks", out var hooksNode))
+            {
+                if (hooksNode is YamlMappingNode hm)
+                {
+                    foreach (var (k, v) in hm.Children)
+                    {
+                        var key = (k as YamlScalarNode)?.Value ?? "?";
+                        var url = (v as YamlScalarNode)?.Value;
+                        if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "https" && uri.Scheme != "http"))
+                            Error($"webhooks.{key}", v, "expected an absolute http(s) URL");
+                        else
+                            webhooks[key] = uri;
+                    }
+                }
+                else
+                {
+                    Error("webhooks", hooksNode, "expected a mapping of webhook name to URL");
+                }
+            }
+
             var policies = new Dictionary<string, SlaPolicy>(StringComparer.Ordinal);
             foreach (var (node, path) in Items(top, "sla_policies"))
             {
@@ -452,6 +474,7 @@ internal static partial class WorkspaceLoader
                 DefaultTeam = defaultTeam,
                 DefaultPolicy = defaultPolicy,
                 CrisisLadder = crisis,
+                Webhooks = webhooks,
             }, []);
         }
 

@@ -1,0 +1,193 @@
+using System.Data.Common;
+using System.Security.Claims;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Switchboard.Api;
+using Switchboard.Audit;
+using Switchboard.Auth;
+using Switchboard.Inbox;
+using Switchboard.Routing;
+using Switchboard.Storage;
+
+namespace Switchboard.Sla;
+
+internal sealed record ConversationSlaDto(long Id, string Status, long? AssigneeId, long EscalationLevel, DateTimeOffset? AcknowledgedAt,
+    DateTimeOffset? FirstResponseDue, DateTimeOffset? NextResponseDue, DateTimeOffset? ResolutionDue, DateTimeOffset? NextDue, DateTimeOffset? HoldingSince,
+    bool RequiresApproval, RouteTrace? Trace);
+
+internal sealed record AvailabilityRequest(bool Available);
+
+internal sealed record AvailabilityDto(long UserId, bool Available, int Assigned);
+
+/// <summary>
+/// Acknowledge (stops running ladders), resolve (stops the clocks), reopen, and an agent's own availability. Each runs
+/// the clock in one transaction with its audit record; the caller must be an admin/manager, a member of the
+/// conversation's team or its assignee, so guessing ids gives nothing.
+/// </summary>
+internal static class ConversationActions
+{
+    public static RouteGroupBuilder MapConversationActionsApi(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/conversations").WithTags("Conversations");
+        g.MapGet("/{id:long}/routing", GetAsync).WithSummary("Routing trace, SLA deadlines and escalation state of a conversation");
+        g.MapPost("/{id:long}/acknowledge", (long id, ClaimsPrincipal user, SlaRuntime rt, CancellationToken ct) => rt.ActAsync(id, user, "acknowledge", ct))
+            .WithSummary("Acknowledge the escalation: stops the running ladders");
+        g.MapPost("/{id:long}/resolve", (long id, ClaimsPrincipal user, SlaRuntime rt, CancellationToken ct) => rt.ActAsync(id, user, "resolve", ct))
+            .WithSummary("Resolve: stops the SLA clocks and frees the assignee's capacity");
+        g.MapPost("/{id:long}/reopen", (long id, ClaimsPrincipal user, SlaRuntime rt, CancellationToken ct) => rt.ActAsync(id, user, "reopen", ct))
+            .WithSummary("Reopen: a fresh resolution cycle and a response is owed again");
+        api.MapPost("/me/availability", (AvailabilityRequest? body, ClaimsPrincipal user, SlaRuntime rt, CancellationToken ct) => rt.AvailabilityAsync(body, user, ct))
+            .WithTags("Agents").WithSummary("Go online or offline for assignment; going online offers the holding queue");
+        return api;
+    }
+
+    internal static async Task<bool> CanActAsync(DbConnection conn, ClaimsPrincipal user, long conversationId, DbTransaction? tx = null)
+    {
+        if (user.IsInRole("admin") || user.IsInRole("manager"))
+            return true;
+        var uid = user.UserId();
+        return await conn.ExecuteScalarAsync<long>(
+            """
+            SELECT COUNT(*) FROM conversations c
+            WHERE c.id = @id AND (c.assignee_id = @uid OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = c.team_id AND tm.user_id = @uid))
+            """, new { id = conversationId, uid }, tx) > 0;
+    }
+
+    static async Task<Results<Ok<ConversationSlaDto>, NotFound<ProblemDetailsDto>>> GetAsync(long id, ClaimsPrincipal user, Database db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        if (!await CanActAsync(conn, user, id))
+            return TypedResults.NotFound(new ProblemDetailsDto(404, $"no conversation {id}"));
+        return await LoadAsync(conn, id) is { } dto ? TypedResults.Ok(dto) : TypedResults.NotFound(new ProblemDetailsDto(404, $"no conversation {id}"));
+    }
+
+    sealed record Row(long Id, string Status, long? AssigneeId, long EscalationLevel, long? AcknowledgedAt, long? FirstResponseDueAt, long? NextResponseDueAt,
+        long? ResolutionDueAt, long? NextDueAt, long? HoldingSince, long RequiresApproval, string? RouteTrace);
+
+    static DateTimeOffset? T(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
+
+    internal static async Task<ConversationSlaDto?> LoadAsync(DbConnection conn, long id)
+    {
+        var r = await conn.QueryFirstOrDefaultAsync<Row>(
+            """
+            SELECT id AS Id, status AS Status, assignee_id AS AssigneeId, escalation_level AS EscalationLevel, acknowledged_at AS AcknowledgedAt,
+              first_response_due_at AS FirstResponseDueAt, next_response_due_at AS NextResponseDueAt, resolution_due_at AS ResolutionDueAt,
+              next_due_at AS NextDueAt, holding_since AS HoldingSince, requires_approval AS RequiresApproval, route_trace AS RouteTrace
+            FROM conversations WHERE id = @id
+            """, new { id });
+        return r is null ? null : new ConversationSlaDto(r.Id, r.Status, r.AssigneeId, r.EscalationLevel, T(r.AcknowledgedAt), T(r.FirstResponseDueAt),
+            T(r.NextResponseDueAt), T(r.ResolutionDueAt), T(r.NextDueAt), T(r.HoldingSince), r.RequiresApproval == 1, RouteTrace.Parse(r.RouteTrace));
+    }
+}
+
+/// <summary>The effectful side of the conversation actions and availability, shared by the API and the inbox forms.</summary>
+internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signal, InboxFeed feed, TimeProvider time)
+{
+    async Task<DbTransaction> BeginAsync(DbConnection conn, CancellationToken ct) =>
+        db.IsSqlite && conn is Microsoft.Data.Sqlite.SqliteConnection s ? s.BeginTransaction(deferred: false) : await conn.BeginTransactionAsync(ct);
+
+    void Committed(SlaContext ctx)
+    {
+        if (ctx.TimersWritten)
+            signal.Wake();
+        if (ctx.WebhooksQueued)
+            signal.WakeWebhooks();
+        if (ctx.Touched.Count > 0)
+            feed.Publish(ctx.Touched);
+    }
+
+    public async Task<Results<Ok<ConversationSlaDto>, NotFound<ProblemDetailsDto>, ProblemHttpResult>> ActAsync(long id, ClaimsPrincipal user, string action,
+        CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using var conn = await db.OpenAsync(ct);
+            await using var tx = await BeginAsync(conn, ct);
+            var row = await ConversationRow.LoadAsync(db, conn, tx, id);
+            if (row is null || !await ConversationActions.CanActAsync(conn, user, id, tx))
+                return TypedResults.NotFound(new ProblemDetailsDto(404, $"no conversation {id}"));
+            var ctx = await SlaContext.CreateAsync(db, conn, tx, rules, time, "api", ct);
+            var now = time.GetUtcNow();
+            var nowMs = now.ToUnixTimeMilliseconds();
+            var who = user.FindFirstValue(ClaimTypes.Email);
+            ConversationEvent ev;
+            string newStatus;
+            switch (action)
+            {
+                case "acknowledge":
+                    ev = new Acknowledged(now, who);
+                    newStatus = row.Status;
+                    await conn.ExecuteAsync("UPDATE conversations SET acknowledged_at = @now, updated_at = @now WHERE id = @id", new { now = nowMs, id }, tx);
+                    break;
+                case "resolve":
+                    if (row.Status == "resolved")
+                        return Problems.BadRequest($"conversation {id} is already resolved");
+                    ev = new Resolved(now, who);
+                    newStatus = "resolved";
+                    break;
+                default:
+                    if (row.Status != "resolved")
+                        return Problems.BadRequest($"conversation {id} is not resolved");
+                    // Reopening owes the customer an answer again, exactly as if they had written.
+                    ev = new CustomerMessaged(now);
+                    newStatus = "open";
+                    break;
+            }
+            if (newStatus != row.Status)
+            {
+                await conn.ExecuteAsync("UPDATE conversations SET status = @s, holding_since = CASE WHEN @s = 'resolved' THEN NULL ELSE holding_since END, updated_at = @now WHERE id = @id",
+                    new { s = newStatus, now = nowMs, id }, tx);
+            }
+            var events = new List<ConversationEvent>();
+            if (row.SlaState is null && row.TeamSlug is not null)
+                events.Add(new Assigned(now, row.TeamSlug, row.AssigneeId is { } x ? AgentDirectory.Key(x) : null));
+            events.Add(ev);
+            await AuditLog.WriteAsync(conn, tx, AuditEntry.By(user, "conversation." + action, "conversation", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                new { status = row.Status }, new { status = newStatus }), time);
+            if (!await ConversationRuntime.ApplyAsync(conn, tx, ctx, row, events))
+            {
+                await tx.RollbackAsync(ct);
+                continue;
+            }
+            // Resolving frees the assignee's capacity: the oldest held conversations of their teams may now fit.
+            if (action == "resolve" && row.AssigneeId is { } freed && ctx.Agents.ById.TryGetValue(freed, out var agent))
+            {
+                ctx.Agents.Freed(freed);
+                await Assignments.ReevaluateHoldingAsync(conn, tx, ctx, agent.Teams.ToHashSet());
+            }
+            await tx.CommitAsync(ct);
+            Committed(ctx);
+            return TypedResults.Ok((await ConversationActions.LoadAsync(conn, id))!);
+        }
+        return Problems.BadRequest($"conversation {id} changed concurrently; try again");
+    }
+
+    public async Task<Results<Ok<AvailabilityDto>, ProblemHttpResult>> AvailabilityAsync(AvailabilityRequest? body, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (body is null)
+            return Problems.BadRequest("expected a JSON body {\"available\": true|false}");
+        var uid = user.UserId();
+        if (uid <= 0)
+            return Problems.BadRequest("only a signed-in user has an availability");
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await BeginAsync(conn, ct);
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var before = await conn.ExecuteScalarAsync<long>("SELECT available FROM users WHERE id = @uid", new { uid }, tx);
+        await conn.ExecuteAsync("UPDATE users SET available = @a, last_seen_at = @now WHERE id = @uid", new { a = body.Available ? 1 : 0, now = nowMs, uid }, tx);
+        await AuditLog.WriteAsync(conn, tx, AuditEntry.By(user, "user.availability", "user", uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            new { available = before == 1 }, new { available = body.Available }), time);
+        var assigned = 0;
+        SlaContext? ctx = null;
+        if (body.Available)
+        {
+            ctx = await SlaContext.CreateAsync(db, conn, tx, rules, time, "availability", ct);
+            var teams = ctx.Agents.ById.TryGetValue(uid, out var me) ? me.Teams.ToHashSet() : [];
+            if (teams.Count > 0)
+                assigned = await Assignments.ReevaluateHoldingAsync(conn, tx, ctx, teams);
+        }
+        await tx.CommitAsync(ct);
+        if (ctx is not null)
+            Committed(ctx);
+        return TypedResults.Ok(new AvailabilityDto(uid, body.Available, assigned));
+    }
+}

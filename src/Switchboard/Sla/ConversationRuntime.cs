@@ -1,0 +1,227 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using Switchboard.Audit;
+using Switchboard.Notifications;
+using Switchboard.Routing;
+
+namespace Switchboard.Sla;
+
+/// <summary>
+/// The effectful shell around <see cref="ConversationClock"/>: applies events to a stored conversation's clock state
+/// and performs the effects inside the caller's transaction. Every timer effect is first recorded in
+/// <c>sla_effects</c> (unique per conversation, policy, metric, level); its consequences run only when that insert
+/// succeeded, so an effect happens once whichever path (ingest, API, any scheduler instance) fires it.
+/// </summary>
+internal static class ConversationRuntime
+{
+    // Loop guard: consequences can feed events back (a reassignment is an Assigned event); a handful per call is normal.
+    const int MaxRounds = 8;
+
+    /// <summary>Applies <paramref name="events"/> in order, handles every effect, saves. False on a lost version race.</summary>
+    public static async Task<bool> ApplyAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row,
+        IEnumerable<ConversationEvent> events, List<ClockEffect>? sink = null)
+    {
+        var ws = ctx.Workspace;
+        var state = ClockStore.Read(row.SlaState, row.Id);
+        var pending = new Queue<ConversationEvent>(events);
+        var rounds = 0;
+        var assignee = row.AssigneeId;
+        while (pending.Count > 0)
+        {
+            if (++rounds > MaxRounds * 4)
+                throw new InvalidOperationException($"conversation {row.Id}: too many follow-up events (loop guard)");
+            var ev = pending.Dequeue();
+            var (next, effects) = ConversationClock.Apply(state, ev, ws);
+            state = next;
+            sink?.AddRange(effects);
+            foreach (var e in effects)
+            {
+                if (await HandleAsync(conn, tx, ctx, row with { AssigneeId = assignee, TeamSlug = state.Team ?? row.TeamSlug }, e) is { } follow)
+                {
+                    if (follow is Assigned a && a.Agent is not null)
+                        assignee = long.Parse(a.Agent, CultureInfo.InvariantCulture);
+                    pending.Enqueue(follow);
+                }
+            }
+        }
+        if (!await ClockStore.SaveAsync(conn, tx, row.Id, state, ws, row.SlaVersion, ctx.Time))
+            return false;
+        ctx.TimersWritten = true;
+        ctx.Touched.Add(row.Id);
+        await UpdateSlaTraceAsync(conn, tx, ctx, row.Id, state);
+        return true;
+    }
+
+    /// <summary>The SLA part of the trace: policy, calendar and each running clock's deadline with its reason.</summary>
+    static async Task UpdateSlaTraceAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, long id, ConversationClockState s)
+    {
+        var json = await conn.ExecuteScalarAsync<string?>("SELECT route_trace FROM conversations WHERE id = @id", new { id }, tx);
+        if (RouteTrace.Parse(json) is not { } trace)
+            return;
+        var policyName = s.Clocks.LastOrDefault(c => c.Active)?.Policy ?? ctx.Workspace.PolicyFor(s.Policy, s.Team)?.Name;
+        var policy = policyName is null ? null : ctx.Workspace.Policies.GetValueOrDefault(policyName);
+        var deadlines = s.Clocks.Where(c => c.Active).Select(c => new DeadlineDto(c.MetricKey, c.Due,
+            c.Status == ClockStatus.Paused
+                ? $"paused with {c.Consumed.TotalMinutes:0.#} of {c.Target.TotalMinutes:0.#} business min used"
+                : $"{c.Target.TotalMinutes:0.#} business min on calendar '{policy?.Calendar.Name}' ({policy?.Calendar.Zone.Id}) from {c.RunningSince:O}"
+                  + (c.Consumed > TimeSpan.Zero ? $", {c.Consumed.TotalMinutes:0.#} min already used" : ""))).ToList();
+        var sla = new SlaTraceDto(policyName, policy?.Calendar.Name, policy?.Calendar.Zone.Id, deadlines);
+        await conn.ExecuteAsync("UPDATE conversations SET route_trace = @t WHERE id = @id", new { t = (trace with { Sla = sla }).ToJson(), id }, tx);
+    }
+
+    /// <summary>Assigns a held conversation if an agent is eligible now, starting its reassignment timer.</summary>
+    public static async Task<bool> AssignHeldAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, long id)
+    {
+        var row = await ConversationRow.LoadAsync(ctx.Db, conn, tx, id);
+        if (row is null || row.TeamSlug is null || row.AssigneeId is not null || row.HoldingSince is null)
+            return false;
+        var decision = RouteTrace.Parse(row.RouteTrace)?.Decision;
+        var agent = await Assignments.AssignAsync(conn, tx, ctx, row, row.TeamSlug, decision?.Skills ?? [], decision?.Language, null);
+        if (agent is null)
+            return false;
+        var fresh = (await ConversationRow.LoadAsync(ctx.Db, conn, tx, id))!;
+        return await ApplyAsync(conn, tx, ctx, fresh, [new Assigned(ctx.Time.GetUtcNow(), row.TeamSlug, AgentDirectory.Key(agent.Value))]);
+    }
+
+    /// <summary>(conversation|policy|metric|level) → its parts; the policy part may itself contain '|'.</summary>
+    static (string Policy, string Metric, string Level) SplitKey(string key)
+    {
+        var parts = key.Split('|');
+        return (string.Join('|', parts[1..^2]), parts[^2], parts[^1]);
+    }
+
+    /// <summary>Performs one effect; returns a follow-up event for the clock when the effect changed the assignment.</summary>
+    static async Task<ConversationEvent?> HandleAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, ClockEffect e)
+    {
+        if (e.Key is null)
+            return null; // event-time effects (started, met, resolved) are visible in the state and the trace
+        var (policy, metric, level) = SplitKey(e.Key);
+        var now = ctx.NowMs;
+        var effectId = await conn.ExecuteScalarAsync<long?>(
+            """
+            INSERT INTO sla_effects (conversation_id, policy, metric, level, kind, due_at, fired_at, processed_by, reason)
+            VALUES (@conv, @policy, @metric, @level, @kind, @due, @now, @by, @reason)
+            ON CONFLICT (conversation_id, policy, metric, level) DO NOTHING RETURNING id
+            """,
+            new { conv = row.Id, policy, metric, level, kind = e.Kind.ToString(), due = e.At.ToUnixTimeMilliseconds(), now, by = ctx.Actor, reason = e.Reason }, tx);
+        if (effectId is null)
+            return null; // already happened: exactly once
+        ctx.Touched.Add(row.Id);
+        await AuditLog.WriteAsync(conn, tx, AuditEntry.BySystem(ctx.Actor, "sla." + e.Kind.ToString().ToLowerInvariant(), "conversation",
+            row.Id.ToString(CultureInfo.InvariantCulture), null, new { policy, metric, level, due = e.At, e.Reason }), ctx.Time);
+        switch (e.Kind)
+        {
+            case EffectKind.Warning:
+                await NotifyAsync(conn, tx, ctx, row, effectId.Value, ["assignee"], "sla_warning", $"SLA warning on #{row.Id}: {e.Reason}");
+                return null;
+            case EffectKind.Breach:
+                await NotifyAsync(conn, tx, ctx, row, effectId.Value, ["assignee"], "sla_breach", $"SLA breached on #{row.Id}: {e.Reason}");
+                return null;
+            case EffectKind.Escalated:
+                {
+                    var n = long.TryParse(level, CultureInfo.InvariantCulture, out var l) ? l : 1;
+                    await conn.ExecuteAsync(
+                        $"UPDATE conversations SET escalation_level = {ctx.Db.Greatest}(escalation_level, @n), escalated_at = @now, updated_at = @now WHERE id = @id",
+                        new { n, now, id = row.Id }, tx);
+                    await NotifyAsync(conn, tx, ctx, row, effectId.Value, e.Targets, "escalation", $"Escalation level {n} on #{row.Id} “{row.Subject}”: {e.Reason}");
+                    return null;
+                }
+            case EffectKind.ReassignDue:
+                {
+                    if (row.AssigneeId is not { } current || row.TeamSlug is null)
+                        return null;
+                    var decision = RouteTrace.Parse(row.RouteTrace)?.Decision;
+                    var agent = await Assignments.AssignAsync(conn, tx, ctx, row, row.TeamSlug, decision?.Skills ?? [], decision?.Language, current);
+                    return agent is null ? null : new Assigned(ctx.Time.GetUtcNow(), row.TeamSlug, AgentDirectory.Key(agent.Value));
+                }
+            case EffectKind.NoReplyRuleDue:
+                return await NoReplyRuleAsync(conn, tx, ctx, row, effectId.Value, e);
+            case EffectKind.SnoozeEnded:
+                await conn.ExecuteAsync("UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = @now WHERE id = @id AND status = 'snoozed'",
+                    new { now, id = row.Id }, tx);
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A time-based rule came due: evaluate its conditions now and apply its actions.</summary>
+    static async Task<ConversationEvent?> NoReplyRuleAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, long effectId, ClockEffect e)
+    {
+        var rule = ctx.Workspace.NoReplyRules.FirstOrDefault(r => r.Name == e.Policy);
+        if (rule is null)
+            return null;
+        var input = new RoutingInput(row.Channel, row.Subject, ctx.Time.GetUtcNow(), Sentiment: row.Sentiment, Intent: row.Intent,
+            Department: row.Department, Urgency: RoutingRuntime.UrgencyLevel(row.Urgency), CurrentTeam: row.TeamSlug);
+        var d = RoutingEngine.Evaluate([rule], input, ctx.Workspace);
+        if (!d.Trace[0].Matched)
+            return null;
+        await conn.ExecuteAsync(
+            "UPDATE conversations SET priority = COALESCE(@p, priority), requires_approval = CASE WHEN @a = 1 THEN 1 ELSE requires_approval END, updated_at = @now WHERE id = @id",
+            new { p = d.Priority, a = d.RequireApproval ? 1 : 0, now = ctx.NowMs, id = row.Id }, tx);
+        if (d.Notify.Count > 0)
+            await NotifyAsync(conn, tx, ctx, row, effectId, d.Notify, "rule", $"Rule '{rule.Name}' on #{row.Id}: {e.Reason}");
+        return null;
+    }
+
+    /// <summary>
+    /// Resolves targets to users (assignee, team_lead, team, role:NAME, an email) and webhooks, and notifies each once.
+    /// With nobody to notify (no assignee, no lead) the team's leads and then managers are told, so no escalation is silent.
+    /// </summary>
+    static async Task NotifyAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, long effectId,
+        IReadOnlyList<string> targets, string kind, string text)
+    {
+        var users = new SortedSet<long>();
+        var agents = ctx.Agents.Agents;
+        var team = row.TeamSlug;
+        IEnumerable<long> Leads()
+        {
+            var leads = agents.Where(a => team is not null && a.LeadOf.Contains(team)).Select(a => a.Id).ToList();
+            if (team is not null && ctx.Workspace.Teams.TryGetValue(team, out var t) && t.Lead is { } email)
+                leads.AddRange(agents.Where(a => string.Equals(a.Email, email, StringComparison.OrdinalIgnoreCase)).Select(a => a.Id));
+            return leads;
+        }
+        foreach (var target in targets)
+        {
+            if (target == "assignee")
+            {
+                if (row.AssigneeId is { } a)
+                    users.Add(a);
+                else
+                    users.UnionWith(Leads());
+            }
+            else if (target == "team_lead")
+                users.UnionWith(Leads());
+            else if (target == "team")
+                users.UnionWith(agents.Where(a => team is not null && a.Teams.Contains(team)).Select(a => a.Id));
+            else if (target.StartsWith("role:", StringComparison.Ordinal))
+                users.UnionWith(agents.Where(a => a.Role == target[5..]).Select(a => a.Id));
+            else if (target.StartsWith("webhook:", StringComparison.Ordinal))
+                await QueueWebhookAsync(conn, tx, ctx, effectId, target[8..], text);
+            else
+                users.UnionWith(agents.Where(a => string.Equals(a.Email, target, StringComparison.OrdinalIgnoreCase)).Select(a => a.Id));
+        }
+        if (users.Count == 0 && !targets.Any(t => t.StartsWith("webhook:", StringComparison.Ordinal)))
+        {
+            users.UnionWith(Leads());
+            if (users.Count == 0)
+                users.UnionWith(agents.Where(a => a.Role is "manager" or "admin").Select(a => a.Id));
+        }
+        foreach (var u in users)
+            await NotificationStore.AddAsync(conn, tx, u, kind, row.Id, text, ctx.Time);
+    }
+
+    /// <summary>Outbox: the webhook row commits with the effect and is sent after commit (<see cref="WebhookSender"/>).</summary>
+    static async Task QueueWebhookAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, long effectId, string name, string text)
+    {
+        if (!ctx.Workspace.Webhooks.TryGetValue(name, out var url))
+            return; // the loader accepts webhook:NAME without a URL; such a target only appears in the trace
+        var body = JsonSerializer.Serialize(new { text = "Switchboard: " + text });
+        await conn.ExecuteAsync(
+            "INSERT INTO webhook_outbox (effect_id, name, url, body, status, attempts, next_attempt_at, created_at) VALUES (@effectId, @name, @url, @body, 'pending', 0, @now, @now)",
+            new { effectId, name, url = url.ToString(), body, now = ctx.NowMs }, tx);
+        ctx.WebhooksQueued = true;
+    }
+}
