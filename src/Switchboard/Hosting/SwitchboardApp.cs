@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Switchboard.Api;
+using Switchboard.Audit;
 using Switchboard.Auth;
 using Switchboard.Demo;
 using Switchboard.Inbox;
@@ -45,6 +46,7 @@ internal static class SwitchboardApp
         builder.Services.AddSingleton(settings);
         builder.AddIngest();
         builder.AddAuth();
+        builder.AddAccess();
         builder.AddInbox();
         builder.Services.AddOpenApi();
         if (settings.Demo)
@@ -57,6 +59,7 @@ internal static class SwitchboardApp
         app.UseSecurityHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAccess();
         app.UseAntiforgery();
 
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
@@ -66,6 +69,8 @@ internal static class SwitchboardApp
         api.MapPostsApi();
         app.MapAccount();
         app.MapInbox();
+        app.MapInboxActions();
+        app.MapAudit();
         return app;
     }
 
