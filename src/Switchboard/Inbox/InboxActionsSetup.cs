@@ -134,12 +134,10 @@ internal static class InboxActionsSetup
     private static async Task<IResult> SnoozeFormAsync([FromRoute] long id, [FromForm] int? minutes, [FromForm] string? returnUrl,
         HttpContext ctx, Database db, InboxFeed feed, TimeProvider time)
     {
-        if (minutes is not > 0)
-        {
-            return Back(returnUrl, id, "choose how long to snooze");
-        }
-
-        return FormOutcome((await RunAsync(id, new ConversationAction.Snooze(time.GetUtcNow().AddMinutes(minutes.Value)), ctx, db, feed, time)).Result, returnUrl);
+        // A missing or non-positive duration is still checked against the scope first (by RunAsync), so the reply
+        // never tells a user outside the team that the conversation exists.
+        var until = time.GetUtcNow().AddMinutes(minutes is > 0 and <= 525_600 ? minutes.Value : 0);
+        return FormOutcome((await RunAsync(id, new ConversationAction.Snooze(until), ctx, db, feed, time)).Result, returnUrl);
     }
 
     private static async Task<IResult> NoteFormAsync([FromRoute] long id, [FromForm] string? text, [FromForm] string? returnUrl,
