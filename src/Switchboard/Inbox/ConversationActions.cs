@@ -7,6 +7,7 @@ using Switchboard.Notifications;
 
 namespace Switchboard.Inbox;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ActionOutcome>))]
 internal enum ActionOutcome
 {
     Done,
