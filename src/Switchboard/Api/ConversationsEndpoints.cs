@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Switchboard.Auth;
 using Switchboard.Inbox;
 using Switchboard.Storage;
 
@@ -9,7 +11,7 @@ internal static class ConversationsEndpoints
 {
     public static RouteGroupBuilder MapConversationsApi(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/conversations").WithTags("Conversations");
+        var group = api.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization(Policies.InboxRead);
         group.MapGet("/", ListAsync).WithSummary("List conversations, newest activity first, with keyset pagination");
         group.MapGet("/{id:long}", GetAsync).WithSummary("One conversation with its whole thread and author");
         return api;
@@ -20,7 +22,7 @@ internal static class ConversationsEndpoints
 
     internal static async Task<Results<Ok<ConversationPageDto>, ProblemHttpResult>> ListAsync(
         Database db, string? team, string? status, string? assignee, string? sentiment, string? intent, string? department,
-        string? cursor, int? limit, CancellationToken ct, long? topic = null, string? label = null)
+        string? cursor, int? limit, ClaimsPrincipal principal, CancellationToken ct, long? topic = null, string? label = null)
     {
         var custom = Classification.Corrections.InboxLabelFilter.ParseLabel(label);
         if (label is not null && custom is null)
@@ -70,8 +72,9 @@ internal static class ConversationsEndpoints
 
         try
         {
+            var scope = await AccessScope.LoadAsync(conn, principal);
             var page = await ConversationQueries.ListAsync(conn, new ConversationFilter(team, null, status, assigneeId, unassigned, sentiment, intent, department,
-                topic, custom?.Name, custom?.Value),
+                topic, custom?.Name, custom?.Value) { Scope = scope },
                 cursor, limit ?? 50, ct);
             return TypedResults.Ok(new ConversationPageDto(page.Items, page.NextCursor));
         }
@@ -81,10 +84,10 @@ internal static class ConversationsEndpoints
         }
     }
 
-    internal static async Task<Results<Ok<ConversationDetail>, NotFound<ProblemDetailsDto>>> GetAsync(long id, Database db, CancellationToken ct)
+    internal static async Task<Results<Ok<ConversationDetail>, NotFound<ProblemDetailsDto>>> GetAsync(long id, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        var detail = await ConversationQueries.GetAsync(conn, id, ct);
+        var detail = await ConversationQueries.GetAsync(conn, id, await AccessScope.LoadAsync(conn, user), ct);
         return detail is null
             ? TypedResults.NotFound(new ProblemDetailsDto(404, $"no conversation {id}"))
             : TypedResults.Ok(detail);

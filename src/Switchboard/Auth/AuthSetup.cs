@@ -37,7 +37,8 @@ internal static class AuthSetup
 
     private static Task Deny(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api"))
+        // Signed in but not allowed: a plain 403 (there is no access-denied page to redirect to).
+        if (ctx.Request.Path.StartsWithSegments("/api") || status == StatusCodes.Status403Forbidden)
         {
             ctx.Response.StatusCode = status;
             return Task.CompletedTask;
@@ -50,15 +51,26 @@ internal static class AuthSetup
     public static void MapAccount(this WebApplication app)
     {
         app.MapPost("/account/login", async ([FromForm] string email, [FromForm] string password, [FromForm] string? returnUrl,
-            HttpContext ctx, Database db) =>
+            HttpContext ctx, Database db, LoginThrottle throttle) =>
         {
+            // Throttled before the password is checked, so a locked account cannot be probed at all.
+            var address = ctx.Connection.RemoteIpAddress?.ToString();
+            if (throttle.RetryAfter(email ?? "", address) is { } wait)
+            {
+                var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+                ctx.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Content($"Too many failed sign-ins. Try again in {Math.Max(1, (seconds + 59) / 60)} minute(s).", "text/plain", statusCode: StatusCodes.Status429TooManyRequests);
+            }
+
             await using var conn = await db.OpenAsync(ctx.RequestAborted);
             var user = await Users.CheckPasswordAsync(conn, email ?? "", password ?? "");
             if (user is null)
             {
+                throttle.Failed(email ?? "", address);
                 return Results.Redirect("/login?error=1" + (returnUrl is null ? "" : "&returnUrl=" + Uri.EscapeDataString(returnUrl)));
             }
 
+            throttle.Succeeded(email ?? "");
             // A fresh cookie is issued at sign-in, so a session id planted before sign-in is never carried over.
             await ctx.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Switchboard.Api;
+using Switchboard.Audit;
 using Switchboard.Auth;
 using Switchboard.Channels.Outbound;
 using Switchboard.Channels.Webhooks;
@@ -51,6 +52,7 @@ internal static class SwitchboardApp
         builder.Services.AddSingleton(settings);
         builder.AddIngest();
         builder.AddAuth();
+        builder.AddAccess();
         builder.AddInbox();
         builder.AddOutbound(settings);
         builder.AddWebhooks();
@@ -69,6 +71,7 @@ internal static class SwitchboardApp
         app.UseSecurityHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAccess();
         app.UseAntiforgery();
 
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
@@ -83,6 +86,8 @@ internal static class SwitchboardApp
         app.MapChannels();
         app.MapClassification();
         app.MapRouting();
+        app.MapInboxActions();
+        app.MapAudit();
         return app;
     }
 

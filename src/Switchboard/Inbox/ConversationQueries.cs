@@ -24,7 +24,11 @@ public sealed record ConversationSummary(
     string? Department,
     double Urgency,
     DateTimeOffset CreatedAt,
-    DateTimeOffset LastMessageAt);
+    DateTimeOffset LastMessageAt,
+    DateTimeOffset? NextDueAt = null,
+    long EscalationLevel = 0,
+    DateTimeOffset? HoldingSince = null,
+    DateTimeOffset? SnoozedUntil = null);
 
 /// <summary>A message of a conversation's thread.</summary>
 public sealed record ThreadMessage(
@@ -52,7 +56,7 @@ public sealed record AuthorProfile(long Id, string Channel, string ExternalId, s
 public sealed record ConversationDetail(ConversationSummary Conversation, string? RouteReason, AuthorProfile? Author, IReadOnlyList<ThreadMessage> Messages);
 
 /// <summary>Filters of a conversation list. Null means "any".</summary>
-public sealed record ConversationFilter(
+public sealed partial record ConversationFilter(
     string? Team = null,
     IReadOnlyCollection<long>? TeamIds = null,
     string? Status = null,
@@ -80,7 +84,8 @@ internal static class ConversationQueries
         c.message_count AS MessageCount, t.slug AS Team, t.name AS TeamName, c.assignee_id AS AssigneeId,
         u.display_name AS Assignee, a.handle AS AuthorHandle, a.name AS AuthorName, c.sentiment AS Sentiment,
         c.intent AS Intent, c.department AS Department, c.urgency AS Urgency, c.created_at AS CreatedAtMs,
-        c.last_message_at AS LastMessageAtMs
+        c.last_message_at AS LastMessageAtMs, c.next_due_at AS NextDueAtMs, c.escalation_level AS EscalationLevel,
+        c.holding_since AS HoldingSinceMs, c.snoozed_until AS SnoozedUntilMs
         """;
 
     private const string SummaryFrom = """
@@ -153,33 +158,32 @@ internal static class ConversationQueries
             where.Add("c.assignee_id IS NULL");
         }
 
-        if (cursor is not null)
-        {
-            var (at, id) = DecodeCursor(cursor);
-            where.Add("(c.last_message_at < @cAt OR (c.last_message_at = @cAt AND c.id < @cId))");
-            p.Add("cAt", at);
-            p.Add("cId", id);
-        }
+        // Scope, views and extra conditions (InboxFilters.cs), then the sort's keyset condition.
+        InboxFilters.Apply(filter, where, p);
+        var order = InboxOrder.For(filter.Sort);
+        order.ApplyCursor(cursor, where, p);
 
         p.Add("limit", limit + 1);
         var sql = $"SELECT {SummaryColumns} {SummaryFrom} {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} " +
-                  "ORDER BY c.last_message_at DESC, c.id DESC LIMIT @limit";
+                  $"ORDER BY {order.OrderBy} LIMIT @limit";
         var rows = (await conn.QueryAsync<SummaryRow>(new CommandDefinition(sql, p, cancellationToken: ct))).Select(r => r.ToSummary()).ToList();
         string? next = null;
         if (rows.Count > limit)
         {
             rows.RemoveAt(rows.Count - 1);
             var last = rows[^1];
-            next = EncodeCursor(last.LastMessageAt.ToUnixTimeMilliseconds(), last.Id);
+            next = order.Encode(last);
         }
 
         return new ConversationPage(rows, next);
     }
 
-    public static async Task<ConversationDetail?> GetAsync(DbConnection conn, long id, CancellationToken ct = default)
+    /// <summary>One conversation with its thread, or null when it does not exist or lies outside the caller's scope.</summary>
+    public static async Task<ConversationDetail?> GetAsync(DbConnection conn, long id, Auth.AccessScope scope, CancellationToken ct = default)
     {
+        var p = new DynamicParameters(new { id });
         var row = await conn.QueryFirstOrDefaultAsync<SummaryRow>(new CommandDefinition(
-            $"SELECT {SummaryColumns}, c.route_reason AS RouteReason, c.author_id AS AuthorId {SummaryFrom} WHERE c.id = @id", new { id }, cancellationToken: ct));
+            $"SELECT {SummaryColumns}, c.route_reason AS RouteReason, c.author_id AS AuthorId {SummaryFrom} WHERE c.id = @id AND {scope.Sql(p)}", p, cancellationToken: ct));
         if (row is null)
         {
             return null;
@@ -253,12 +257,19 @@ internal static class ConversationQueries
         public double Urgency { get; init; }
         public long CreatedAtMs { get; init; }
         public long LastMessageAtMs { get; init; }
+        public long? NextDueAtMs { get; init; }
+        public long EscalationLevel { get; init; }
+        public long? HoldingSinceMs { get; init; }
+        public long? SnoozedUntilMs { get; init; }
         public string? RouteReason { get; init; }
         public long? AuthorId { get; init; }
 
         public ConversationSummary ToSummary() => new(Id, Channel, Status, Priority, Subject, MessageCount, Team, TeamName,
             AssigneeId, Assignee, AuthorHandle, AuthorName, Sentiment, Intent, Department, Urgency,
-            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAtMs), DateTimeOffset.FromUnixTimeMilliseconds(LastMessageAtMs));
+            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAtMs), DateTimeOffset.FromUnixTimeMilliseconds(LastMessageAtMs),
+            Ms(NextDueAtMs), EscalationLevel, Ms(HoldingSinceMs), Ms(SnoozedUntilMs));
+
+        private static DateTimeOffset? Ms(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
     }
 
     private sealed class MessageRow

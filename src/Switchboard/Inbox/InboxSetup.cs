@@ -24,7 +24,7 @@ internal static class InboxSetup
         app.MapStaticAssets();
         app.MapRazorComponents<App>();
 
-        var inbox = app.MapGroup("/inbox").RequireAuthorization().ExcludeFromDescription();
+        var inbox = app.MapGroup("/inbox").RequireAuthorization(Policies.InboxRead).ExcludeFromDescription();
         inbox.MapGet("/events", StreamAsync);
         inbox.MapGet("/fragments/list", ListFragmentAsync);
         inbox.MapGet("/fragments/teams", TeamsFragmentAsync);
@@ -71,28 +71,35 @@ internal static class InboxSetup
     }
 
     private static async Task<RazorComponentResult<ConversationList>> ListFragmentAsync(
-        HttpContext ctx, Database db, TimeProvider time, string? queue, string? team, long? selected, CancellationToken ct,
+        HttpContext ctx, Database db, TimeProvider time, string? queue, string? team, string? sort, long? selected, CancellationToken ct,
         long? topic = null)
     {
         var q = InboxViews.Parse(queue);
+        var t = string.IsNullOrWhiteSpace(team) ? null : team;
+        var s = InboxViews.ParseSort(sort) ?? InboxViews.DefaultSort(q);
         await using var conn = await db.OpenAsync(ct);
         var labels = Classification.Corrections.InboxLabelFilter.From(ctx.Request.Query);
-        var page = await InboxViews.PageAsync(conn, q, ctx.User.UserId(), string.IsNullOrWhiteSpace(team) ? null : team, null, ct, topic, labels);
+        var scope = await AccessScope.LoadAsync(conn, ctx.User);
+        var page = await InboxViews.PageAsync(conn, new InboxListRequest(q, t, s, null, topic, labels), scope, time.GetUtcNow(), ct);
         return new RazorComponentResult<ConversationList>(new
         {
             Page = page,
             Queue = q,
-            Team = string.IsNullOrWhiteSpace(team) ? null : team,
+            Team = t,
             Selected = selected,
-            Topic = topic,
             Now = time.GetUtcNow(),
-            Extra = labels.Query(),
+            Filters = Classification.Corrections.InboxLabelFilter.Keys.Append("topic")
+                .Where(k => !string.IsNullOrEmpty(ctx.Request.Query[k]))
+                .ToDictionary(k => k, k => (string?)ctx.Request.Query[k].ToString()),
+            Sort = s,
+            Selectable = scope.CanWrite,
         });
     }
 
-    private static async Task<RazorComponentResult<TeamList>> TeamsFragmentAsync(Database db, string? team, CancellationToken ct)
+    private static async Task<RazorComponentResult<TeamList>> TeamsFragmentAsync(HttpContext ctx, Database db, string? team, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        return new RazorComponentResult<TeamList>(new { Teams = await InboxViews.TeamCountsAsync(conn), Active = team });
+        var scope = await AccessScope.LoadAsync(conn, ctx.User);
+        return new RazorComponentResult<TeamList>(new { Teams = await InboxViews.TeamCountsAsync(conn, scope), Active = team });
     }
 }

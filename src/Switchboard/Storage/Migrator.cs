@@ -13,7 +13,14 @@ internal static class Migrator
 {
     private const long AdvisoryLockKey = 0x5357_4243_4844; // "SWBCHD": any constant unique to Switchboard.
 
-    public sealed record Migration(int Version, string Name, string Sql);
+    /// <summary>
+    /// A schema version: SQL both databases run, plus optional dialect-only SQL from `NNNN_name.sqlite.sql` /
+    /// `NNNN_name.postgres.sql` (full-text search differs between them), run after it in the same transaction.
+    /// </summary>
+    public sealed record Migration(int Version, string Name, string Sql, string? SqliteSql = null, string? PostgresSql = null)
+    {
+        public string SqlFor(Database db) => Sql + "\n" + ((db.IsSqlite ? SqliteSql : PostgresSql) ?? "");
+    }
 
     public static IReadOnlyList<Migration> All { get; } = Load();
 
@@ -41,7 +48,7 @@ internal static class Migrator
                     continue;
                 }
 
-                await conn.ExecuteAsync(m.Sql.Replace("{{id}}", db.IdColumn, StringComparison.Ordinal), transaction: tx);
+                await conn.ExecuteAsync(m.SqlFor(db).Replace("{{id}}", db.IdColumn, StringComparison.Ordinal), transaction: tx);
                 await conn.ExecuteAsync(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)",
                     new { v = m.Version, n = m.Name, t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx);
@@ -86,11 +93,19 @@ internal static class Migrator
 
     private static List<Migration> Load()
     {
+        const string Prefix = "Switchboard.Storage.Migrations.";
         var asm = Assembly.GetExecutingAssembly();
-        var list = new List<Migration>();
-        foreach (var name in asm.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)))
+        var common = new Dictionary<int, Migration>();
+        var dialect = new List<(int Version, bool Sqlite, string Sql)>();
+        foreach (var name in asm.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal)))
         {
-            var file = name.Split('.')[^2];
+            var file = name[Prefix.Length..^".sql".Length];
+            bool? sqlite = file.EndsWith(".sqlite", StringComparison.Ordinal) ? true : file.EndsWith(".postgres", StringComparison.Ordinal) ? false : null;
+            if (sqlite is not null)
+            {
+                file = file[..file.LastIndexOf('.')];
+            }
+
             var under = file.IndexOf('_', StringComparison.Ordinal);
             if (under <= 0 || !int.TryParse(file[..under], out var version))
             {
@@ -99,9 +114,23 @@ internal static class Migrator
 
             using var s = asm.GetManifestResourceStream(name)!;
             using var r = new StreamReader(s);
-            list.Add(new Migration(version, file[(under + 1)..], r.ReadToEnd()));
+            var sql = r.ReadToEnd();
+            if (sqlite is { } isSqlite)
+            {
+                dialect.Add((version, isSqlite, sql));
+            }
+            else
+            {
+                common[version] = new Migration(version, file[(under + 1)..], sql);
+            }
         }
 
-        return [.. list.OrderBy(m => m.Version)];
+        foreach (var (version, isSqlite, sql) in dialect)
+        {
+            var m = common[version];
+            common[version] = isSqlite ? m with { SqliteSql = sql } : m with { PostgresSql = sql };
+        }
+
+        return [.. common.Values.OrderBy(m => m.Version)];
     }
 }

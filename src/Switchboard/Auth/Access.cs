@@ -1,0 +1,100 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Claims;
+using Dapper;
+
+namespace Switchboard.Auth;
+
+/// <summary>The roles of users.role and the authorization policies every endpoint names.</summary>
+internal static class Roles
+{
+    public const string Admin = "admin";
+    public const string Manager = "manager";
+    public const string Agent = "agent";
+    public const string Trainee = "trainee";
+    public const string Approver = "approver";
+    public const string Analyst = "analyst";
+
+    public static readonly string[] All = [Admin, Manager, Agent, Trainee, Approver, Analyst];
+
+    /// <summary>Everyone but the read-only analyst may change conversations.</summary>
+    public static readonly string[] Writers = [Admin, Manager, Agent, Trainee, Approver];
+}
+
+internal static class Policies
+{
+    /// <summary>Any signed-in user (cookie or API token): what they see is then narrowed by their AccessScope.</summary>
+    public const string InboxRead = "inbox.read";
+
+    /// <summary>Users who may act on conversations: every role but analyst.</summary>
+    public const string InboxWrite = "inbox.write";
+
+    public const string Manager = "manager";
+    public const string Admin = "admin";
+}
+
+/// <summary>
+/// What one user may see: their role, their teams (team_members) and channels (user_channels; none = every channel).
+/// Read from the database on every request, so a changed role or membership applies at once. Every conversation
+/// lookup goes through <see cref="Sql"/>, so an id outside the scope behaves exactly like an id that does not exist.
+/// </summary>
+internal sealed record AccessScope(long UserId, string Role, IReadOnlyList<long> TeamIds, IReadOnlyList<string> Channels)
+{
+    /// <summary>Admins see every team; so does an analyst with no team (organisation-wide, read-only reporting).</summary>
+    public bool AllTeams => Role == Roles.Admin || (Role == Roles.Analyst && TeamIds.Count == 0);
+
+    public bool CanWrite => Roles.Writers.Contains(Role);
+
+    public bool IsManager => Role is Roles.Admin or Roles.Manager;
+
+    public static readonly AccessScope Nobody = new(0, "", [], ["\u0000"]);
+
+    public static async Task<AccessScope> LoadAsync(DbConnection conn, ClaimsPrincipal user, DbTransaction? tx = null)
+    {
+        var id = user.UserId();
+        var role = await conn.QueryFirstOrDefaultAsync<string>("SELECT role FROM users WHERE id = @id", new { id }, tx);
+        if (role is null)
+        {
+            return Nobody;
+        }
+
+        var teams = (await conn.QueryAsync<long>("SELECT team_id FROM team_members WHERE user_id = @id ORDER BY team_id", new { id }, tx)).ToList();
+        var channels = (await conn.QueryAsync<string>("SELECT channel FROM user_channels WHERE user_id = @id ORDER BY channel", new { id }, tx)).ToList();
+        return new AccessScope(id, role, teams, channels);
+    }
+
+    /// <summary>
+    /// A predicate over the conversation alias `c` limiting rows to this scope (adds its parameters to p).
+    /// Own team's conversations, the ones assigned to the user, and for managers the not-yet-routed ones.
+    /// </summary>
+    public string Sql(DynamicParameters p, string alias = "c")
+    {
+        var parts = new List<string>();
+        if (this == Nobody)
+        {
+            return "1 = 0";
+        }
+
+        if (!AllTeams)
+        {
+            // Ids are numbers from our own table, so they are inlined; lists are not portable Dapper parameters
+            // (PostgreSQL wants = ANY(array), SQLite an expanded list).
+            var team = TeamIds.Count == 0 ? "1 = 0" : $"{alias}.team_id IN ({string.Join(',', TeamIds.Select(t => t.ToString(CultureInfo.InvariantCulture)))})";
+            var unrouted = IsManager ? $" OR {alias}.team_id IS NULL" : "";
+            parts.Add($"({team} OR {alias}.assignee_id = @scopeUser{unrouted})");
+            p.Add("scopeUser", UserId);
+        }
+
+        if (Channels.Count > 0)
+        {
+            var names = Channels.Select((ch, i) => (Name: "scopeChannel" + i.ToString(CultureInfo.InvariantCulture), Value: ch)).ToList();
+            parts.Add($"{alias}.channel IN ({string.Join(',', names.Select(n => "@" + n.Name))})");
+            foreach (var (name, value) in names)
+            {
+                p.Add(name, value);
+            }
+        }
+
+        return parts.Count == 0 ? "1 = 1" : string.Join(" AND ", parts);
+    }
+}
