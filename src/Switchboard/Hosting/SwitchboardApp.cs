@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Switchboard.Api;
 using Switchboard.Auth;
 using Switchboard.Channels.Outbound;
+using Switchboard.Composer;
 using Switchboard.Demo;
 using Switchboard.Inbox;
 using Switchboard.Ingest;
@@ -48,6 +49,7 @@ internal static class SwitchboardApp
         builder.AddAuth();
         builder.AddInbox();
         builder.AddOutbound(settings);
+        builder.AddComposer();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -68,6 +70,7 @@ internal static class SwitchboardApp
         api.MapPostsApi();
         app.MapAccount();
         app.MapInbox();
+        app.MapComposer(api);
         return app;
     }
 
