@@ -6,6 +6,7 @@ using Switchboard.Channels.Outbound;
 using Switchboard.Channels.Webhooks;
 using Switchboard.Channels;
 using Switchboard.Classification;
+using Switchboard.Composer;
 using Switchboard.Demo;
 using Switchboard.Inbox;
 using Switchboard.Routing;
@@ -60,6 +61,7 @@ internal static class SwitchboardApp
         builder.AddChannels();
         builder.AddClassification();
         builder.AddRouting();
+        builder.AddComposer();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -88,6 +90,7 @@ internal static class SwitchboardApp
         app.MapRouting();
         app.MapInboxActions();
         app.MapAudit();
+        app.MapComposer(api);
         return app;
     }
 
