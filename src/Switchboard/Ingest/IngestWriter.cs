@@ -9,7 +9,7 @@ namespace Switchboard.Ingest;
 /// so latency stays low when traffic is light and throughput high when it is heavy.
 /// </summary>
 internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed feed, TimeProvider time, ILogger<IngestWriter> log,
-    Listening.TopicIndex topics, Routing.RoutingRuntime? routing = null)
+    Listening.TopicIndex? topics = null, Routing.RoutingRuntime? routing = null)
     : BackgroundService
 {
     public const int MaxBatch = 1000;

@@ -33,7 +33,7 @@ public class SchedulerTests(ITestOutputHelper output)
         var rules = new ActiveRules(db, time, NullLogger<ActiveRules>.Instance);
         var runtime = new RoutingRuntime(db, rules, new SlaSignal(), new InboxFeed(), time);
         foreach (var chunk in posts.Chunk(250))
-            await IngestBatch.WriteAsync(db, conn, chunk, time, CancellationToken.None, runtime);
+            await IngestBatch.WriteAsync(db, conn, chunk, time, CancellationToken.None, routing: runtime);
     }
 
     static Post Refund(int i, DateTimeOffset created) =>
