@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Switchboard.Audit;
 using Switchboard.Posts;
 using Switchboard.Storage;
 
@@ -18,7 +19,7 @@ namespace Switchboard.Listening;
 /// makes the batch roll back rather than write matches of an old query.
 /// </para>
 /// </summary>
-internal sealed class TopicBackfill(Database db, TopicIndex index, ILogger<TopicBackfill> log) : BackgroundService
+internal sealed class TopicBackfill(Database db, TopicIndex index, TimeProvider time, ILogger<TopicBackfill> log) : BackgroundService
 {
     public const int BatchSize = 500;
 
@@ -55,7 +56,7 @@ internal sealed class TopicBackfill(Database db, TopicIndex index, ILogger<Topic
                     await index.RefreshAsync(conn, null, stoppingToken);
                 }
 
-                while (await StepAsync(db, BatchSize, stoppingToken) is { } progress)
+                while (await StepAsync(db, BatchSize, time, stoppingToken) is { } progress)
                 {
                     if (progress.Done)
                     {
@@ -96,7 +97,7 @@ internal sealed class TopicBackfill(Database db, TopicIndex index, ILogger<Topic
     /// Does one batch of one pending topic (the lowest id first) and commits it; null when no topic is pending.
     /// Every call is independent, so a process may stop between any two calls and another may continue.
     /// </summary>
-    internal static async Task<Progress?> StepAsync(Database db, int batchSize, CancellationToken ct)
+    internal static async Task<Progress?> StepAsync(Database db, int batchSize, TimeProvider time, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
         var topic = await conn.QueryFirstOrDefaultAsync<Pending>(new CommandDefinition(
@@ -169,6 +170,12 @@ internal sealed class TopicBackfill(Database db, TopicIndex index, ILogger<Topic
         var count = await conn.ExecuteScalarAsync<long>(
             "UPDATE topics SET match_count = match_count - @removed + @added WHERE id = @id RETURNING match_count",
             new { id = topic.Id, removed = (long)removed, added = (long)matches.Count }, tx);
+        if (done)
+        {
+            await AuditLog.WriteAsync(conn, tx, AuditEntry.BySystem("listening", "topic.backfill", "topic",
+                topic.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), after: new { topic.Version, MatchCount = count, Target = target }), time);
+        }
+
         await tx.CommitAsync(ct);
         return new Progress(topic.Id, topic.Version, cursor, target, done, count);
     }

@@ -48,10 +48,10 @@ public class TopicBackfillTests
         var topic = await InsertTopicAsync(db, "refund*");
 
         // Fix the target, then two batches of 3, then "crash": the process is gone, only the database remains.
-        var first = await TopicBackfill.StepAsync(db, 3, CancellationToken.None);
+        var first = await TopicBackfill.StepAsync(db, 3, TimeProvider.System, CancellationToken.None);
         Assert.False(first!.Done);
         Assert.Equal(0, first.Cursor);
-        await TopicBackfill.StepAsync(db, 3, CancellationToken.None);
+        await TopicBackfill.StepAsync(db, 3, TimeProvider.System, CancellationToken.None);
         var mid = await StateAsync(db, topic);
         Assert.Equal(["p0", "p2"], mid.Matched);
         Assert.Equal(2, mid.Count);
@@ -62,7 +62,7 @@ public class TopicBackfillTests
         using (var cancelled = new CancellationTokenSource())
         {
             await cancelled.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TopicBackfill.StepAsync(db, 3, cancelled.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TopicBackfill.StepAsync(db, 3, TimeProvider.System, cancelled.Token));
         }
 
         var after = await StateAsync(db, topic);
@@ -71,7 +71,7 @@ public class TopicBackfillTests
 
         // A new process continues where the committed cursor says.
         var steps = 0;
-        while (await TopicBackfill.StepAsync(db, 3, CancellationToken.None) is { } p)
+        while (await TopicBackfill.StepAsync(db, 3, TimeProvider.System, CancellationToken.None) is { } p)
         {
             steps++;
             Assert.True(p.Cursor > mid.Cursor);
@@ -90,8 +90,8 @@ public class TopicBackfillTests
     {
         var db = await WithPostsAsync(provider, "refund please", "flight delayed", "refund now", "delay again");
         var topic = await InsertTopicAsync(db, "refund*");
-        await TopicBackfill.StepAsync(db, 2, CancellationToken.None);
-        await TopicBackfill.StepAsync(db, 2, CancellationToken.None);
+        await TopicBackfill.StepAsync(db, 2, TimeProvider.System, CancellationToken.None);
+        await TopicBackfill.StepAsync(db, 2, TimeProvider.System, CancellationToken.None);
         Assert.Equal(["p0"], (await StateAsync(db, topic)).Matched);
 
         await using (var conn = await db.OpenAsync())
@@ -101,7 +101,7 @@ public class TopicBackfillTests
                 new { topic });
         }
 
-        while (await TopicBackfill.StepAsync(db, 2, CancellationToken.None) is not null)
+        while (await TopicBackfill.StepAsync(db, 2, TimeProvider.System, CancellationToken.None) is not null)
         {
         }
 
@@ -116,13 +116,13 @@ public class TopicBackfillTests
     {
         var db = await WithPostsAsync("sqlite", "refund please");
         var topic = await InsertTopicAsync(db, "refund*", status: "paused");
-        Assert.Null(await TopicBackfill.StepAsync(db, 10, CancellationToken.None));
+        Assert.Null(await TopicBackfill.StepAsync(db, 10, TimeProvider.System, CancellationToken.None));
         await using (var conn = await db.OpenAsync())
         {
             await conn.ExecuteAsync("UPDATE topics SET status = 'active' WHERE id = @topic", new { topic });
         }
 
-        while (await TopicBackfill.StepAsync(db, 10, CancellationToken.None) is not null)
+        while (await TopicBackfill.StepAsync(db, 10, TimeProvider.System, CancellationToken.None) is not null)
         {
         }
 
