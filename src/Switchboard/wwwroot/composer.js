@@ -99,7 +99,7 @@
       preview.appendChild(mark);
       const reason = document.createElement("span");
       reason.className = "finding-reason finding-" + f.severity;
-      reason.textContent = (f.severity === "block" ? "⛔ " : "⚠ ") + f.reason;
+      reason.textContent = (f.severity === "block" ? "Blocked: " : "Needs review: ") + f.reason;
       preview.appendChild(reason);
       at = f.start + f.length;
     }
@@ -108,7 +108,7 @@
     for (const f of findings.filter((f) => f.length === 0)) {
       const missing = document.createElement("p");
       missing.className = "finding-reason finding-" + f.severity;
-      missing.textContent = (f.severity === "block" ? "⛔ " : "⚠ ") + f.reason;
+      missing.textContent = (f.severity === "block" ? "Blocked: " : "Needs review: ") + f.reason;
       check.appendChild(missing);
     }
   }

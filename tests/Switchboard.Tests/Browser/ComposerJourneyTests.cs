@@ -20,7 +20,7 @@ public class ComposerJourneyTests(ITestOutputHelper output)
                 "--disable-component-update", "--disable-sync"],
         });
 
-    private async Task<IPage> SignInAsync(IBrowser browser, ComposerKit kit, string name, List<string> errors)
+    private async Task<IPage> SignInAsync(IBrowser browser, ComposerKit kit, string name, List<string> errors, bool openConversation = true)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         var page = await context.NewPageAsync();
@@ -37,6 +37,11 @@ public class ComposerJourneyTests(ITestOutputHelper output)
         await page.FillAsync("input[name=password]", ComposerKit.Password);
         await page.ClickAsync("button[type=submit]");
         await page.WaitForSelectorAsync("#inbox");
+        if (!openConversation)
+        {
+            return page;
+        }
+
         await page.GotoAsync(new Uri(kit.Server.Address, $"/conversations/{kit.ConversationId}").ToString());
         await page.WaitForSelectorAsync("#composer");
         return page;
@@ -185,6 +190,40 @@ public class ComposerJourneyTests(ITestOutputHelper output)
         // Closing the tab removes the viewer.
         await fatima.Context.CloseAsync();
         await carlos.WaitForSelectorAsync("#composer-presence:not(:has(.presence-user))");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task A_compliance_approver_cannot_activate_a_version_whose_examples_fail_and_sees_the_failing_example()
+    {
+        await using var kit = await ComposerKit.StartAsync("sqlite");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var errors = new List<string>();
+        var lena = await SignInAsync(browser, kit, "lena", errors, openConversation: false); // public relations: not this conversation's team
+        await lena.GotoAsync(new Uri(kit.Server.Address, "/compliance").ToString());
+
+        const string yaml = "rules:\n  - id: no-free\n    kind: banned_phrases\n    phrases: [gratis]\nexamples:\n  - text: it is free\n    expect: block\n";
+        await lena.FillAsync("textarea.yaml", yaml);
+        await lena.FillAsync("input[name=comment]", "ban gratis");
+        await lena.ClickAsync("button[value=save]");
+        await lena.WaitForSelectorAsync(".notice");
+        var row = lena.Locator("tr[data-version='1']");
+        Assert.Contains("example 1 fails", await row.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("lena@demo.switchboard.local", await row.InnerTextAsync(), StringComparison.Ordinal);
+        await row.Locator("button[value=activate]").ClickAsync();
+        var error = await lena.WaitForSelectorAsync("#compliance-error");
+        Assert.Contains("expected block but got pass", await error!.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await kit.ScalarAsync<long>("SELECT COUNT(*) FROM compliance_rule_sets WHERE active = 1"));
+
+        // Fix it and activate.
+        await lena.FillAsync("textarea.yaml", yaml.Replace("[gratis]", "[gratis, free]", StringComparison.Ordinal));
+        await lena.ClickAsync("button[value=save]");
+        await lena.WaitForSelectorAsync("tr[data-version='2']");
+        await lena.Locator("tr[data-version='2'] button[value=activate]").ClickAsync();
+        await lena.WaitForSelectorAsync("tr[data-version='2'] .tag:has-text('active')");
+        await ShotAsync(lena, "compliance");
+        Assert.Equal(2, await kit.ScalarAsync<long>("SELECT version FROM compliance_rule_sets WHERE active = 1"));
         Assert.Empty(errors);
     }
 }

@@ -158,6 +158,17 @@ public class ComposerApiTests
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await carlos.PostAsJsonAsync("/api/compliance/check", new { text = new string('x', 30_000) })).StatusCode);
         Assert.Equal(0, await kit.ScalarAsync<long>("SELECT COUNT(*) FROM replies"));
+
+        // Every composer endpoint is described in OpenAPI and refuses anonymous callers.
+        using var anon = kit.Server.Client();
+        var openapi = await anon.GetStringAsync("/openapi/v1.json");
+        foreach (var path in new[] { "/api/approvals", "/api/canned-replies", "/api/compliance/check", "/api/compliance/rule-sets", "/api/replies/{replyId}/retry" })
+        {
+            Assert.Contains(path, openapi, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anon.GetAsync("/api/approvals")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ComposerKit.SendAsync(anon, kit.ConversationId, "hi")).StatusCode);
     }
 
     [Theory]

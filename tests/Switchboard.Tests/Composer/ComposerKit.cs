@@ -29,7 +29,10 @@ internal sealed class ComposerKit : IAsyncDisposable
         using var admin = await server.AdminClientAsync();
         var post = JsonSerializer.Serialize(new
         {
-            id = "kit-1", channel = "mastodon", text, created_at = "2026-11-22T10:00:00Z",
+            id = "kit-1",
+            channel = "mastodon",
+            text,
+            created_at = "2026-11-22T10:00:00Z",
             author = new { id = "author-" + handle, handle, name = "Ana Author" },
         });
         var res = await admin.PostAsync("/api/posts", new StringContent(post, Encoding.UTF8, "application/x-ndjson"));
