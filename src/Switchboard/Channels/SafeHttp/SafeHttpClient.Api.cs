@@ -78,5 +78,4 @@ internal sealed partial class SafeHttpClient
             return new ApiResponse(ApiCallStatus.MaybeSent, Error: ex.Message);
         }
     }
-
 }

@@ -36,7 +36,14 @@ internal sealed class FakeMastodon : IAsyncDisposable
     /// <summary>Each status post waits this long before answering (widens race windows).</summary>
     public TimeSpan Delay { get; set; }
 
-    public int Created { get { lock (_statuses) return _statuses.Count; } }
+    public int Created
+    {
+        get
+        {
+            lock (_statuses)
+                return _statuses.Count;
+        }
+    }
 
     public int Posts => Network.Count("POST", "/api/v1/statuses");
 

@@ -237,4 +237,17 @@ public sealed class OutboundSenderTests
         Assert.Contains("2 mastodon accounts", (await h.StateAsync(reply)).Error, StringComparison.Ordinal);
         Assert.Equal(0, m.Posts);
     }
+
+    [Fact]
+    public async Task Demo_recorder_stands_in_only_when_no_account_of_the_network_exists()
+    {
+        await using var h = await OutboundHarness.StartAsync("sqlite");
+        var sender = h.Sender(new MastodonAdapter(h.Accounts, h.Http), new DemoOutboundAdapter());
+        var reply = await h.ReplyAsync(Mention(), accountId: null, "Recorded by the demo");
+
+        var result = await sender.SendAsync(reply, default);
+
+        Assert.Equal(SendResultKind.Sent, result.Kind);
+        Assert.StartsWith("demo-", result.ExternalId, StringComparison.Ordinal);
+    }
 }
