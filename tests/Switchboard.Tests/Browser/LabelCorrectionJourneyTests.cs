@@ -53,6 +53,15 @@ public class LabelCorrectionJourneyTests(ITestOutputHelper output)
             Assert.Equal("neutral", await conn.ExecuteScalarAsync<string>("SELECT sentiment FROM messages WHERE id = @messageId", new { messageId }));
         }
 
+        // The inbox label filter finds the conversation by its corrected sentiment, and only then.
+        await page.GotoAsync(new Uri(server.Address, "/inbox/all").ToString());
+        await page.SelectOptionAsync("#label-filters select[name=sentiment]", "neutral");
+        await page.ClickAsync("#label-filters button[type=submit]");
+        await page.WaitForURLAsync("**sentiment=neutral**");
+        Assert.Equal(1, await page.Locator($"#conversation-list [data-conversation='{conversationId}']").CountAsync());
+        await page.GotoAsync(new Uri(server.Address, "/inbox/all?sentiment=negative").ToString());
+        Assert.Equal(0, await page.Locator($"#conversation-list [data-conversation='{conversationId}']").CountAsync());
+
         // The accuracy page counts it, and the manager can retrain from there.
         await page.ClickAsync("a.nav-link[href='/classification']");
         await page.WaitForSelectorAsync("#weekly tr[data-label=sentiment]");

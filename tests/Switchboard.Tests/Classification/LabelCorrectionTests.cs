@@ -118,13 +118,17 @@ public class LabelCorrectionTests
         // Outgoing messages carry no labels.
         await admin.PostAsync("/api/posts", new StringContent(JsonSerializer.Serialize(new
         {
-            id = "o2", channel = "mastodon", text = "we are on it", in_reply_to = "o1", outgoing = true, created_at = "2026-11-22T10:05:00Z",
+            id = "o2",
+            channel = "mastodon",
+            text = "we are on it",
+            in_reply_to = "o1",
+            outgoing = true,
+            created_at = "2026-11-22T10:05:00Z",
         }), Encoding.UTF8, "application/x-ndjson"));
-        var outgoing = (await MessageIdsAsync(server.Db)).GetValueOrDefault("o2");
-        if (outgoing != 0)
-        {
-            Assert.Equal(HttpStatusCode.BadRequest, (await CorrectAsync(admin, outgoing, "sentiment", "neutral")).StatusCode);
-        }
+        var outgoing = (await MessageIdsAsync(server.Db))["o2"];
+        var refusal = await CorrectAsync(admin, outgoing, "sentiment", "neutral");
+        Assert.Equal(HttpStatusCode.BadRequest, refusal.StatusCode);
+        Assert.Contains("outgoing", await refusal.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         await using var conn = await server.Db.OpenAsync();
         Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM label_corrections"));
