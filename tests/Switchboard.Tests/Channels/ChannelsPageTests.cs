@@ -21,7 +21,9 @@ public sealed partial class ChannelsPageTests
         var login = await client.GetStringAsync("/login");
         var r = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["email"] = email, ["password"] = DemoWorkspace.Password, ["__RequestVerificationToken"] = Token(login),
+            ["email"] = email,
+            ["password"] = DemoWorkspace.Password,
+            ["__RequestVerificationToken"] = Token(login),
         }));
         Assert.DoesNotContain("/login", r.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.Ordinal);
         return client;
@@ -39,8 +41,13 @@ public sealed partial class ChannelsPageTests
         Assert.Contains("type=\"password\"", form, StringComparison.Ordinal);
         var saved = await manager.PostAsync("/channels/save", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["__RequestVerificationToken"] = Token(form), ["kind"] = "mastodon", ["name"] = "Brand", ["enabled"] = "true",
-            ["setting.instance"] = "https://mastodon.example", ["setting.timelines"] = "notifications", ["secret.access_token"] = Secret,
+            ["__RequestVerificationToken"] = Token(form),
+            ["kind"] = "mastodon",
+            ["name"] = "Brand",
+            ["enabled"] = "true",
+            ["setting.instance"] = "https://mastodon.example",
+            ["setting.timelines"] = "notifications",
+            ["secret.access_token"] = Secret,
         }));
         Assert.Contains("saved=1", saved.RequestMessage!.RequestUri!.Query, StringComparison.Ordinal);
         var list = await saved.Content.ReadAsStringAsync();
@@ -54,7 +61,10 @@ public sealed partial class ChannelsPageTests
         // A bad form comes back with the reason; without the antiforgery token the post is refused.
         var bad = await manager.PostAsync("/channels/save", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["__RequestVerificationToken"] = Token(form), ["kind"] = "rss", ["name"] = "x", ["setting.url"] = "gopher://old.example",
+            ["__RequestVerificationToken"] = Token(form),
+            ["kind"] = "rss",
+            ["name"] = "x",
+            ["setting.url"] = "gopher://old.example",
         }));
         Assert.Contains("url must be an absolute", WebUtility.HtmlDecode(await bad.Content.ReadAsStringAsync()), StringComparison.Ordinal);
         var forged = await manager.PostAsync("/channels/save", new FormUrlEncodedContent(new Dictionary<string, string> { ["kind"] = "rss", ["name"] = "y" }));
