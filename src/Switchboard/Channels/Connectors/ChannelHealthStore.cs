@@ -74,7 +74,10 @@ internal sealed class ChannelHealthStore(Database db, TimeProvider time)
             """,
             new
             {
-                accountId, delivered, cursor, now = Now,
+                accountId,
+                delivered,
+                cursor,
+                now = Now,
                 keep = 1 - new HealthRules().RateWeight,
                 lag = lag is { } l ? (long?)Math.Max(0, (long)l.TotalMilliseconds) : null,
             });

@@ -39,6 +39,7 @@ internal sealed class ConnectorHost(ChannelAccountStore accounts, ConnectorSigna
     ILogger<ConnectorHost> log) : BackgroundService
 {
     private readonly Dictionary<long, Running> _running = [];
+    private readonly HashSet<long> _webhooksStarted = [];
 
     private sealed record Running(string Fingerprint, CancellationTokenSource Stop, Task Task);
 
@@ -88,7 +89,15 @@ internal sealed class ConnectorHost(ChannelAccountStore accounts, ConnectorSigna
 
     internal async Task ReconcileAsync(CancellationToken ct)
     {
-        var desired = (await accounts.ListAsync(ct: ct))
+        var all = await accounts.ListAsync(ct: ct);
+        // Webhook accounts have no runner, but their health row must exist from the start so that a webhook that
+        // never arrives is caught by the silence rule (the endpoints record deliveries into the same row).
+        foreach (var hook in all.Where(a => a.Enabled && ChannelAccountRules.WebhookKinds.Contains(a.Kind) && !_webhooksStarted.Contains(a.Id)))
+        {
+            await context.Health.StartAsync(hook.Id, ct);
+            _webhooksStarted.Add(hook.Id);
+        }
+        var desired = all
             .Where(a => a.Enabled && ConnectorRunners.Has(a.Kind))
             .ToDictionary(a => a.Id, a => (Account: a, Fingerprint: Fingerprint(a)));
         List<Running> stopping = [];

@@ -37,14 +37,20 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
         http.DefaultRequestHeaders.UserAgent.ParseAdd("Switchboard/1.0");
         var cursor = ReadCursor(await context.Health.CursorAsync(account.Id, ct));
 
-        foreach (var t in timelines)
-            await BackfillAsync(account, http, instance, channel, t, keywords, cursor, ct);
-
         if (!ChannelAccountRules.Bool(account.Settings, "streaming", true))
         {
-            await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, ChannelAccountRules.Int(account.Settings, "poll_interval_seconds", 60))), context.Time, ct);
-            return; // the host runs us again: the next backfill is the next poll
+            // REST polling only: each poll is a backfill from the last committed id.
+            var interval = TimeSpan.FromSeconds(Math.Max(1, ChannelAccountRules.Int(account.Settings, "poll_interval_seconds", 60)));
+            while (true)
+            {
+                foreach (var t in timelines)
+                    await BackfillAsync(account, http, instance, channel, t, keywords, cursor, ct);
+                await Task.Delay(interval, context.Time, ct);
+            }
         }
+
+        foreach (var t in timelines)
+            await BackfillAsync(account, http, instance, channel, t, keywords, cursor, ct);
 
         var streamBase = Uri.TryCreate(account.Setting("streaming_url"), UriKind.Absolute, out var s) ? s : instance;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

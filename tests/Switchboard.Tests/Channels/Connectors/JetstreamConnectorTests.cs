@@ -61,7 +61,9 @@ public sealed class JetstreamConnectorTests(ITestOutputHelper output)
                     Edited.Remove(uri);
                     node = new JsonObject
                     {
-                        ["did"] = did, ["time_us"] = timeUs, ["kind"] = "commit",
+                        ["did"] = did,
+                        ["time_us"] = timeUs,
+                        ["kind"] = "commit",
                         ["commit"] = new JsonObject { ["rev"] = "r" + i, ["operation"] = "delete", ["collection"] = "app.bsky.feed.post", ["rkey"] = rkey },
                     };
                 }
@@ -97,7 +99,9 @@ public sealed class JetstreamConnectorTests(ITestOutputHelper output)
 
         private static JsonObject Commit(string did, long timeUs, string op, string rkey, string cid, JsonObject record) => new()
         {
-            ["did"] = did, ["time_us"] = timeUs, ["kind"] = "commit",
+            ["did"] = did,
+            ["time_us"] = timeUs,
+            ["kind"] = "commit",
             ["commit"] = new JsonObject { ["rev"] = "x", ["operation"] = op, ["collection"] = "app.bsky.feed.post", ["rkey"] = rkey, ["record"] = record, ["cid"] = cid },
         };
     }
