@@ -99,9 +99,30 @@ internal sealed class ChannelAccountStore(Database db, IDataProtectionProvider p
         r.Name,
         r.Enabled != 0,
         JsonSerializer.Deserialize<Dictionary<string, string>>(r.SettingsJson) ?? [],
-        r.SecretsProtected is null ? new Dictionary<string, string>() :
-            JsonSerializer.Deserialize<Dictionary<string, string>>(_protector.Unprotect(r.SecretsProtected)) ?? [],
+        Unprotect(r),
         r.ExpectedIntervalSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+
+    /// <summary>
+    /// Decrypts an account's secrets. When the Data Protection keys were lost (a restored database without its keys
+    /// folder), that one account gets no secrets — its connector then fails visibly in health and asks for them again —
+    /// instead of one undecryptable row stopping every connector and the accounts API.
+    /// </summary>
+    private Dictionary<string, string> Unprotect(Row r)
+    {
+        if (r.SecretsProtected is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(_protector.Unprotect(r.SecretsProtected)) ?? [];
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return [];
+        }
+    }
 
     private sealed record Row(long Id, string Kind, string Name, long Enabled, string SettingsJson, string? SecretsProtected, long? ExpectedIntervalSeconds);
 }
