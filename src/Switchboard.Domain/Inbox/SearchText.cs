@@ -37,7 +37,18 @@ public sealed record SearchText(IReadOnlyList<string> Terms)
             word.Clear();
         }
 
-        foreach (var ch in raw.Normalize(NormalizationForm.FormKC))
+        string normalized;
+        try
+        {
+            normalized = raw.Normalize(NormalizationForm.FormKC);
+        }
+        catch (ArgumentException)
+        {
+            // Lone surrogates (possible in JSON strings) are not text.
+            return (null, "the search contains invalid characters");
+        }
+
+        foreach (var ch in normalized)
         {
             // Letters and digits make words (as both engines' tokenizers see them); everything else separates.
             if (char.IsLetterOrDigit(ch))

@@ -45,3 +45,5 @@ CREATE INDEX ix_conversations_urgency ON conversations (urgency DESC, id DESC);
 CREATE INDEX ix_conversations_escalated ON conversations (last_message_at DESC, id DESC) WHERE escalation_level > 0;
 CREATE INDEX ix_conversations_holding_recent ON conversations (last_message_at DESC, id DESC) WHERE holding_since IS NOT NULL;
 CREATE INDEX ix_audit_actor ON audit_log (actor, at);
+-- "Unassigned" for one team: a range of this index instead of a walk over every unassigned conversation.
+CREATE INDEX ix_conversations_unassigned ON conversations (team_id, last_message_at DESC, id DESC) WHERE assignee_id IS NULL AND status = 'open';
