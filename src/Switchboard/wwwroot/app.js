@@ -1,3 +1,26 @@
+// Anti-forgery for every script: a same-origin request that changes state carries the page's token as a header
+// (the server refuses cookie-authenticated POST/PUT/DELETE without it). Wrapping fetch once here means no feature
+// script can forget it. The token comes from the sign-out form every signed-in page renders.
+(function () {
+  "use strict";
+  const plain = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    const o = Object.assign({}, init || {});
+    const method = (o.method || "GET").toUpperCase();
+    const url = new URL(typeof input === "string" ? input : input.url, location.href);
+    if (method !== "GET" && method !== "HEAD" && url.origin === location.origin) {
+      const field = document.querySelector("input[name=__RequestVerificationToken]");
+      if (field) {
+        const headers = new Headers(o.headers || {});
+        if (!headers.has("RequestVerificationToken")) headers.set("RequestVerificationToken", field.value);
+        o.headers = headers;
+      }
+      if (!o.credentials) o.credentials = "same-origin";
+    }
+    return plain(input, o);
+  };
+})();
+
 // Live inbox: listens to the server's event stream and swaps in freshly rendered HTML fragments.
 // Kept small and dependency-free so the page runs under a CSP that allows only this origin's scripts.
 (function () {
