@@ -3,8 +3,8 @@ using Switchboard.Api;
 using Switchboard.Auth;
 using Switchboard.Demo;
 using Switchboard.Inbox;
-using Switchboard.Routing;
 using Switchboard.Ingest;
+using Switchboard.Routing;
 using Switchboard.Storage;
 
 namespace Switchboard.Hosting;
