@@ -9,9 +9,9 @@ using Switchboard.Classification;
 using Switchboard.Composer;
 using Switchboard.Demo;
 using Switchboard.Inbox;
-using Switchboard.Routing;
 using Switchboard.Ingest;
 using Switchboard.Listening;
+using Switchboard.Routing;
 using Switchboard.Storage;
 
 namespace Switchboard.Hosting;

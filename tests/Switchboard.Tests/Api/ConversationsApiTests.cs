@@ -66,6 +66,12 @@ public class ConversationsApiTests
     {
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
         using var api = await server.AdminClientAsync();
+        // Nobody is available, so automatic assignment (tested in Sla/) leaves all three unassigned whatever the hour.
+        await using (var conn = await server.Db.OpenAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(conn, "UPDATE users SET available = 0");
+        }
+
         await api.PostAsync("/api/posts", Jsonl(
             Post("a", "are you hiring interns? I want to apply for a job"),
             Post("b", "my refund never arrived"),

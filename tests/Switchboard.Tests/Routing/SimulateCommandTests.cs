@@ -143,7 +143,7 @@ public sealed class SimulateCommandTests : IDisposable
     [Fact]
     public async Task An_invalid_config_is_refused_with_the_path_and_exit_code_2()
     {
-        var config = File.ReadAllText(DemoConfig()).Replace("team: IT\n", "team: Sales\n", StringComparison.Ordinal);
+        var config = File.ReadAllText(DemoConfig()).Replace("team: it\n", "team: Sales\n", StringComparison.Ordinal);
         var (code, events, stderr) = await Run(Conversation, config);
         Assert.Equal(2, code);
         Assert.Empty(events);
