@@ -67,7 +67,7 @@ public static class ClassificationHarness
         foreach (var (name, data, withVader) in new[] { ("sentiment", sentiment, true), ("negativereason", reasons, false) })
         {
             var fold = CrossValidation.Folds(data.Select(d => d.Label).ToList(), folds, 42);
-            Row(name, "Switchboard trained (averaged-SGD logistic regression)", Ours(data, fold, folds));
+            Row(name, "Switchboard trained (L2 logistic regression, TF-IDF word + char n-grams)", Ours(data, fold, folds));
             if (withVader)
             {
                 Row(name, "Switchboard default lexicon (no training)", Default(data));
@@ -89,16 +89,18 @@ public static class ClassificationHarness
         return 0;
     }
 
-    private sealed record Result(EvaluationReport Report, double TrainSecondsPerFold, double PostsPerSecond);
+    private sealed record Result(EvaluationReport Report, double TrainSecondsPerFold, double PostsPerSecond,
+        string Spread = "");
 
     private static void Row(string task, string system, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {task} | {system} | {r.Report.Accuracy:F4} | {r.Report.MacroF1:F4} | {r.TrainSecondsPerFold:F2} | {r.PostsPerSecond:N0} |"));
+            $"| {task} | {system} | {r.Report.Accuracy:F4}{r.Spread} | {r.Report.MacroF1:F4} | {r.TrainSecondsPerFold:F2} | {r.PostsPerSecond:N0} |"));
 
     private static Result Ours(List<LabeledText> data, int[] fold, int k)
     {
         var gold = new List<string>();
         var pred = new List<string>();
+        var foldAccuracy = new double[k];
         double train = 0, predict = 0;
         for (var f = 0; f < k; f++)
         {
@@ -113,13 +115,19 @@ public static class ClassificationHarness
                 {
                     gold.Add(data[i].Label);
                     pred.Add(model.Predict(data[i].Text).Label);
+                    foldAccuracy[f] += pred[^1] == gold[^1] ? 1 : 0;
                 }
             }
 
             predict += sw.Elapsed.TotalSeconds;
+            foldAccuracy[f] /= fold.Count(x => x == f);
         }
 
-        return new Result(Evaluation.Compute(gold, pred), train / k, data.Count / predict);
+        // The spread over folds (sample standard deviation) shows how far one held-out split may land from the mean.
+        var mean = foldAccuracy.Average();
+        var sd = Math.Sqrt(foldAccuracy.Sum(a => (a - mean) * (a - mean)) / (k - 1));
+        return new Result(Evaluation.Compute(gold, pred), train / k, data.Count / predict,
+            string.Create(CultureInfo.InvariantCulture, $" ± {sd:F4} (folds {foldAccuracy.Min():F3}–{foldAccuracy.Max():F3})"));
     }
 
     private static Result Default(List<LabeledText> data)

@@ -79,6 +79,19 @@ public class TrainingTests
         otherVersion[6] = 9;
         Assert.Contains("format version 9", ModelFile.Read(new MemoryStream(otherVersion)).Error);
 
+        // A model written by the previous layout (format 1, no IDF per row) is refused with the retrain advice.
+        var version1 = (byte[])bytes.Clone();
+        version1[6] = 1;
+        version1[7] = 0;
+        var v1Error = ModelFile.Read(new MemoryStream(version1)).Error;
+        Assert.Contains("format version 1; this build reads version 2", v1Error);
+        Assert.Contains("Retrain", v1Error);
+
+        var otherFeatures = (byte[])bytes.Clone();
+        otherFeatures[8] = 1;
+        otherFeatures[9] = 0;
+        Assert.Contains("feature version 1", ModelFile.Read(new MemoryStream(otherFeatures)).Error);
+
         Assert.Contains("not a Switchboard model", ModelFile.Read(new MemoryStream("{\"labels\":[]}"u8.ToArray())).Error);
         Assert.NotNull(ModelFile.Read(new MemoryStream([])).Error);
 
@@ -91,6 +104,37 @@ public class TrainingTests
             var r = ModelFile.Read(new MemoryStream(junk[..rng.Next(junk.Length)]));
             Assert.True(r.Model is null == r.Error is not null, $"seed {seed}");
         }
+    }
+
+    [Fact]
+    public void Idf_is_learned_and_unseen_features_are_ignored()
+    {
+        var model = Trainer.Train(Synthetic(300, 11), TrainerOptions.Default with { HashBits = 14 });
+        // A word in every text weighs less than a topic word, and a text of words never seen falls back on the
+        // biases alone instead of failing.
+        var idx = new List<int>();
+        var val = new List<float>();
+        Features.Extract("invoice", 14, idx, val);
+        var topic = idx.Max(i => model.Idf[i]);
+        Assert.True(topic > 1, $"topic word idf {topic}");
+        Assert.Contains(model.Idf, v => v == 0);
+        var unseen = model.Predict("zzqx wvvk qqjj");
+        Assert.Contains(unseen.Label, model.Labels);
+        Features.Extract("zzqx wvvk qqjj", 14, idx, val);
+        Features.Weigh(idx, val, model.Idf);
+        Assert.True(idx.Count <= 3, $"{idx.Count} features of unseen words survived weighing");
+    }
+
+    [Fact]
+    public void Repeated_features_are_merged_into_one_entry()
+    {
+        var idx = new List<int>();
+        var val = new List<float>();
+        Features.Extract("delay delay delay delay", 16, idx, val);
+        Assert.Equal(idx.Count, idx.Distinct().Count());
+        Features.Extract(new string('a', 20_000), 16, idx, val);
+        Assert.Equal(idx.Count, idx.Distinct().Count());
+        Assert.All(val, v => Assert.True(float.IsFinite(v)));
     }
 
     [Fact]

@@ -87,12 +87,21 @@ internal static class Features
             if (t.IsWordLike && word.Length >= MinCharGramWord)
             {
                 // Character n-grams of " word ": catch misspellings, inflections, run-together hashtags.
+                // One FNV pass from each start position yields its 3-, 4- and 5-gram in turn (the length is mixed
+                // in before the final avalanche), instead of hashing every n-gram from scratch.
                 var padded = s.Pad(word);
-                for (var n = MinCharGram; n <= MaxCharGram; n++)
+                for (var p = 0; p + MinCharGram <= padded.Length; p++)
                 {
-                    for (var p = 0; p + n <= padded.Length; p++)
+                    var h = 2166136261u ^ SaltChar;
+                    var end = Math.Min(padded.Length, p + MaxCharGram);
+                    for (var e = p; e < end; e++)
                     {
-                        s.Add(Hash(padded.Slice(p, n), SaltChar + (uint)n), CharGramWeight);
+                        h = (h ^ padded[e]) * 16777619u;
+                        var n = e - p + 1;
+                        if (n >= MinCharGram)
+                        {
+                            s.Add(Finish(h ^ ((uint)n * 0x9E3779B1)), CharGramWeight);
+                        }
                     }
                 }
             }
