@@ -74,7 +74,8 @@ internal static class ConversationsEndpoints
         {
             var scope = await AccessScope.LoadAsync(conn, principal);
             var page = await ConversationQueries.ListAsync(conn, new ConversationFilter(team, null, status, assigneeId, unassigned, sentiment, intent, department,
-                topic, custom?.Name, custom?.Value) { Scope = scope },
+                topic, custom?.Name, custom?.Value)
+            { Scope = scope },
                 cursor, limit ?? 50, ct);
             return TypedResults.Ok(new ConversationPageDto(page.Items, page.NextCursor));
         }

@@ -1,8 +1,8 @@
 using System.Data.Common;
 using Dapper;
 using Switchboard.Classification;
-using Switchboard.Listening;
 using Switchboard.Classification.Models;
+using Switchboard.Listening;
 using Switchboard.Posts;
 using Switchboard.Routing;
 using Switchboard.Storage;

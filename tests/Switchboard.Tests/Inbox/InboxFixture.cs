@@ -93,7 +93,9 @@ internal static partial class InboxFixture
         var loginToken = await LoginTokenAsync(http);
         var r = await http.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["email"] = email, ["password"] = password, ["__RequestVerificationToken"] = loginToken,
+            ["email"] = email,
+            ["password"] = password,
+            ["__RequestVerificationToken"] = loginToken,
         }));
         if (r.StatusCode != HttpStatusCode.Redirect || r.Headers.Location?.ToString().Contains("error", StringComparison.Ordinal) == true)
         {

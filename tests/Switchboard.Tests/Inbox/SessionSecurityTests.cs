@@ -13,7 +13,9 @@ public class SessionSecurityTests
         var token = await InboxFixture.LoginTokenAsync(http);
         return await http.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["email"] = email, ["password"] = password, ["__RequestVerificationToken"] = token,
+            ["email"] = email,
+            ["password"] = password,
+            ["__RequestVerificationToken"] = token,
         }));
     }
 
