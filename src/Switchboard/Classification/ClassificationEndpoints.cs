@@ -22,7 +22,7 @@ internal static class ClassificationEndpoints
     {
         var messages = api.MapGroup("/messages").WithTags("Classification");
         messages.MapGet("/{id:long}/labels", GetLabelsAsync).WithSummary("A message's labels: value, score, explanation, allowed values, latest human review");
-        messages.MapPost("/{id:long}/labels", CorrectAsync).WithSummary("Correct (or confirm) one label of a message: JSON {label, value}");
+        messages.MapPost("/{id:long}/labels", CorrectAsync).Accepts<LabelRequest>("application/json").WithSummary("Correct (or confirm) one label of a message: JSON {label, value}");
 
         var models = api.MapGroup("/models").WithTags("Classification");
         models.MapGet("/", ListModelsAsync).WithSummary("Every model version, newest first per name");

@@ -128,12 +128,18 @@ internal static class ComposerSetup
     }
 
     /// <summary>The approvals page's form: approve (with an optional edit) or reject, then back to the queue with the outcome.</summary>
-    private static async Task<IResult> DecideFormAsync(long replyId, [FromForm] string decision, [FromForm] string? text, [FromForm] string? comment,
+    private static async Task<IResult> DecideFormAsync(long replyId, [FromForm] string? decision, [FromForm] string? text, [FromForm] string? comment,
         HttpContext ctx, ReplyFlow flow, CancellationToken ct)
     {
         var result = decision == "reject"
             ? await flow.RejectAsync(ctx.User, replyId, new RejectRequest(comment), ct)
             : await flow.ApproveAsync(ctx.User, replyId, new ApproveRequest(text, comment), ct);
+        if (result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status404NotFound or StatusCodes.Status403Forbidden } refused)
+        {
+            // Someone else's reply, or not an approver: the same answer as the API, never a redirect that confirms the id.
+            return Results.StatusCode(refused.StatusCode!.Value);
+        }
+
         var (ok, message) = Describe(result);
         return Results.LocalRedirect("/approvals?" + (ok ? "done=" : "error=") + Uri.EscapeDataString(
             ok ? (decision == "reject" ? $"Reply {replyId} rejected." : $"Reply {replyId} approved.") : message));

@@ -37,11 +37,6 @@ internal sealed class ReplyFlow(Database db, OutboundSender sender, ComplianceRu
     public async Task<IResult> SendAsync(ClaimsPrincipal user, long conversationId, SendReplyRequest request, CancellationToken ct)
     {
         var text = (request.Text ?? "").TrimEnd();
-        if (text.Trim().Length == 0)
-        {
-            return Problem(400, "the reply is empty");
-        }
-
         if (!ConversationAccess.CanWrite(user))
         {
             return Problem(403, "your role cannot send replies");
@@ -56,6 +51,12 @@ internal sealed class ReplyFlow(Database db, OutboundSender sender, ComplianceRu
             if (conv is null)
             {
                 return Problem(404, $"no conversation {conversationId}");
+            }
+
+            // Validated only once the conversation is known to be visible: a guessed id learns nothing from a 400.
+            if (text.Trim().Length == 0)
+            {
+                return Problem(400, "the reply is empty");
             }
 
             var max = MaxLengthFor(conv.Channel);
@@ -240,11 +241,6 @@ internal sealed class ReplyFlow(Database db, OutboundSender sender, ComplianceRu
     public async Task<IResult> RejectAsync(ClaimsPrincipal user, long replyId, RejectRequest request, CancellationToken ct)
     {
         var comment = Trim(request.Comment);
-        if (comment is null)
-        {
-            return Problem(400, "a rejection needs a comment for the agent");
-        }
-
         long conversationId;
         await using (var conn = await db.OpenAsync(ct))
         {
@@ -252,6 +248,12 @@ internal sealed class ReplyFlow(Database db, OutboundSender sender, ComplianceRu
             if (problem is not null)
             {
                 return problem;
+            }
+
+            // Validated only after the reply is known to be the caller's to decide: a guessed id learns nothing.
+            if (comment is null)
+            {
+                return Problem(400, "a rejection needs a comment for the agent");
             }
 
             conversationId = reply!.ConversationId;

@@ -88,10 +88,26 @@ internal static class InboxActionsSetup
         if (result.Outcome == ActionOutcome.Done)
         {
             await tx.CommitAsync(ctx.RequestAborted);
+            await SyncClocksAsync(ctx, action, [id]);
             feed.Publish([id]);
         }
 
         return (result, time.GetUtcNow());
+    }
+
+    /// <summary>Resolve and reopen also move the SLA clocks (stop them; owe an answer again).</summary>
+    private static async Task SyncClocksAsync(HttpContext ctx, ConversationAction action, IReadOnlyList<long> ids)
+    {
+        if (action is not (ConversationAction.Resolve or ConversationAction.Reopen))
+        {
+            return;
+        }
+
+        var sla = ctx.RequestServices.GetRequiredService<Sla.SlaRuntime>();
+        foreach (var id in ids)
+        {
+            await sla.SyncStatusAsync(id, action is ConversationAction.Resolve, ctx.User, ctx.RequestAborted);
+        }
     }
 
     private static IResult ToHttp(ActionResult r) => r.Outcome switch
@@ -334,6 +350,7 @@ internal static class InboxActionsSetup
         }
 
         await tx.CommitAsync(ctx.RequestAborted);
+        await SyncClocksAsync(ctx, action, [.. results.Where(r => r.Outcome == ActionOutcome.Done).Select(r => r.ConversationId)]);
         feed.Publish([.. results.Where(r => r.Outcome == ActionOutcome.Done).Select(r => r.ConversationId)]);
         return new BulkResponse(results, null);
     }

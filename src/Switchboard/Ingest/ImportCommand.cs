@@ -107,6 +107,12 @@ internal static class ImportCommand
         var labelled = new List<(long Line, Post Post, string? Value)>();
         await using var conn = await db.OpenAsync(ct);
         var topics = new Listening.TopicIndex();
+        // The same routing as the server: the active rule version, assignment and SLA clocks (backdated at most an hour,
+        // so importing history raises no storm of breaches). A running server's scheduler picks the new timers up on
+        // its sweep; escalation webhooks wait in the outbox for it.
+        var routing = new Routing.RoutingRuntime(db,
+            new Routing.ActiveRules(db, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Routing.ActiveRules>.Instance),
+            new Sla.SlaSignal(), new Inbox.InboxFeed(), TimeProvider.System);
 
         async Task FlushAsync()
         {
@@ -115,7 +121,7 @@ internal static class ImportCommand
                 return;
             }
 
-            var result = await IngestBatch.WriteAsync(db, conn, batch, TimeProvider.System, ct, topics);
+            var result = await IngestBatch.WriteAsync(db, conn, batch, TimeProvider.System, ct, topics, routing);
             imported += result.Outcomes.Count(o => o == IngestOutcome.Stored);
             duplicates += result.Outcomes.Count(o => o == IngestOutcome.Duplicate);
             if (labels is not null)

@@ -64,7 +64,8 @@ internal static class IngestBatch
             IReadOnlyList<long> topicIds = post.Outgoing || topics is null ? [] : topics.Match(post with { Lang = post.Lang ?? triage?.Language });
             // Routing rules name topics; the lookup runs only for the few posts that matched any.
             IReadOnlyList<string> topicNames = topicIds.Count == 0 ? [] :
-                [.. await conn.QueryAsync<string>("SELECT name FROM topics WHERE id IN @topicIds", new { topicIds }, tx)];
+                [.. await conn.QueryAsync<string>(db.IsSqlite ? "SELECT name FROM topics WHERE id IN @topicIds" // Dapper expands the list
+                    : "SELECT name FROM topics WHERE id = ANY(@topicIds)", new { topicIds = topicIds.ToArray() }, tx)]; // Npgsql binds an array
 
             // Threading: a reply joins its parent's conversation. A post whose replies arrived first (their parent was
             // missing) adopts their conversation, and any other orphan threads under it are merged in.

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Switchboard.Auth;
 using Switchboard.Hosting;
@@ -40,8 +41,9 @@ internal static class RoutingSetup
         // The inbox's Acknowledge button: a plain form post (antiforgery-checked), then back to the conversation.
         app.MapPost("/inbox/conversations/{id:long}/acknowledge", async (long id, ClaimsPrincipal user, SlaRuntime rt, CancellationToken ct) =>
         {
-            await rt.ActAsync(id, user, "acknowledge", ct);
-            return Results.LocalRedirect($"/conversations/{id}");
+            var result = await rt.ActAsync(id, user, "acknowledge", ct);
+            // Not visible and not found look the same, so ids cannot be probed through the form either.
+            return result.Result is NotFound<Api.ProblemDetailsDto> ? Results.NotFound() : Results.LocalRedirect($"/conversations/{id}");
         }).RequireAuthorization().ExcludeFromDescription();
     }
 }

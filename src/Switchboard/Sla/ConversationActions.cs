@@ -162,6 +162,42 @@ internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signa
         return Problems.BadRequest($"conversation {id} changed concurrently; try again");
     }
 
+    /// <summary>
+    /// Brings the SLA clocks in line after another path (the inbox's forms, API and bulk actions) already changed the
+    /// status: a resolve stops the clocks and frees capacity, a reopen owes the customer an answer again. Without this
+    /// a conversation resolved from the inbox would keep its clocks running — the peers' bug this product avoids.
+    /// </summary>
+    public async Task SyncStatusAsync(long id, bool resolved, ClaimsPrincipal user, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using var conn = await db.OpenAsync(ct);
+            await using var tx = await BeginAsync(conn, ct);
+            var row = await ConversationRow.LoadAsync(db, conn, tx, id);
+            if (row is null)
+                return;
+            var ctx = await SlaContext.CreateAsync(db, conn, tx, rules, time, "inbox", ct);
+            var now = time.GetUtcNow();
+            var events = new List<ConversationEvent>();
+            if (row.SlaState is null && row.TeamSlug is not null)
+                events.Add(new Assigned(now, row.TeamSlug, row.AssigneeId is { } x ? AgentDirectory.Key(x) : null));
+            events.Add(resolved ? new Resolved(now, user.FindFirstValue(ClaimTypes.Email)) : new CustomerMessaged(now));
+            if (!await ConversationRuntime.ApplyAsync(conn, tx, ctx, row, events))
+            {
+                await tx.RollbackAsync(ct);
+                continue;
+            }
+            if (resolved && row.AssigneeId is { } freed && ctx.Agents.ById.TryGetValue(freed, out var agent))
+            {
+                ctx.Agents.Freed(freed);
+                await Assignments.ReevaluateHoldingAsync(conn, tx, ctx, agent.Teams.ToHashSet());
+            }
+            await tx.CommitAsync(ct);
+            Committed(ctx);
+            return;
+        }
+    }
+
     public async Task<Results<Ok<AvailabilityDto>, ProblemHttpResult>> AvailabilityAsync(AvailabilityRequest? body, ClaimsPrincipal user, CancellationToken ct)
     {
         if (body is null)

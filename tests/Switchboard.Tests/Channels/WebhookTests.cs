@@ -97,10 +97,13 @@ public sealed class WebhookTests : IAsyncLifetime
     {
         await using var conn = await _server.Db.OpenAsync();
         var counts = new List<string>();
-        foreach (var table in new[] { "messages", "conversations", "authors", "channel_health", "audit_log" })
+        foreach (var table in new[] { "messages", "conversations", "authors", "audit_log" })
             counts.Add(table + "=" + await conn.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}"));
         counts.Add("health=" + string.Join(',', await conn.QueryAsync<string>(
-            "SELECT account_id || ':' || deliveries || ':' || errors || ':' || COALESCE(last_delivery_at, 0) FROM channel_health ORDER BY account_id")));
+            // The connector host creates an all-zero health row for each enabled account on its own schedule; only
+            // counters a delivery could move are compared.
+            "SELECT account_id || ':' || deliveries || ':' || errors || ':' || COALESCE(last_delivery_at, 0) FROM channel_health " +
+            "WHERE deliveries > 0 OR errors > 0 OR last_delivery_at IS NOT NULL ORDER BY account_id")));
         return string.Join(' ', counts);
     }
 

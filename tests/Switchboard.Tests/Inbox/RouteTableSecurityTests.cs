@@ -25,6 +25,23 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
     /// <summary>Framework endpoints with nothing to protect: the static-file fallback and Blazor's redirect helper.</summary>
     private static readonly string[] Framework = ["/{**path:file}", "/_framework/opaque-redirect"];
 
+    /// <summary>
+    /// Inbound webhooks: no user session can call them; each request is authenticated by its account's HMAC signature
+    /// (Slack v0, Meta X-Hub-Signature-256, generic), with the negative matrix in Channels/WebhookTests.
+    /// </summary>
+    private static bool IsSignedWebhook(RouteEndpoint e) => (e.RoutePattern.RawText ?? "").TrimStart('/').StartsWith("hooks/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Workspace configuration, not team data: listening topics, channel accounts, canned replies, compliance rule sets
+    /// and routing rule versions belong to the whole workspace and are guarded by role policies (the test above), not
+    /// by team scope.
+    /// </summary>
+    private static readonly string[] WorkspaceWide =
+        ["topics/", "api/topics/", "channels/", "api/channels/", "api/canned-replies/", "api/compliance/", "api/rules/"];
+
+    private static bool IsWorkspaceWide(RouteEndpoint e) =>
+        WorkspaceWide.Any(w => (e.RoutePattern.RawText ?? "").TrimStart('/').StartsWith(w, StringComparison.Ordinal));
+
     private static bool IsStaticAsset(RouteEndpoint e) =>
         e.Metadata.GetMetadata<Microsoft.AspNetCore.StaticAssets.StaticAssetDescriptor>() is not null ||
         Path.HasExtension(e.RoutePattern.RawText ?? "") && !(e.RoutePattern.RawText ?? "").EndsWith(".csv", StringComparison.Ordinal) && !(e.RoutePattern.RawText ?? "").Contains("openapi", StringComparison.Ordinal);
@@ -41,7 +58,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
         foreach (var e in routes)
         {
             var pattern = "/" + (e.RoutePattern.RawText ?? "").TrimStart('/');
-            if (IsStaticAsset(e) || Anonymous.Contains(pattern) || Framework.Contains(pattern))
+            if (IsStaticAsset(e) || IsSignedWebhook(e) || Anonymous.Contains(pattern) || Framework.Contains(pattern))
             {
                 continue;
             }
@@ -65,12 +82,21 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
         var ids = await InboxFixture.IngestAsync(server, ("p1", "my refund never arrived, order 123"));
         var conversation = ids["p1"];
-        long author, notification;
+        long author, notification, message, reply;
         await using (var conn = await server.Db.OpenAsync())
         {
             var team = await conn.ExecuteScalarAsync<string>("SELECT t.slug FROM conversations c JOIN teams t ON t.id = c.team_id WHERE c.id = @conversation", new { conversation });
             Assert.Equal("customer-service", team);
             author = await conn.ExecuteScalarAsync<long>("SELECT author_id FROM conversations WHERE id = @conversation", new { conversation });
+            message = await conn.ExecuteScalarAsync<long>("SELECT MIN(id) FROM messages WHERE conversation_id = @conversation", new { conversation });
+            // A reply of Carlos's team waiting for approval: replies and approvals are team data too.
+            reply = await conn.ExecuteScalarAsync<long>(
+                """
+                INSERT INTO replies (conversation_id, in_reply_to_message_id, author_id, channel, text, status, needs_approval, required_tiers,
+                  idempotency_key, created_at, updated_at)
+                SELECT @conversation, @message, u.id, 'mastodon', 'We are on it', 'pending_approval', 1, 1, 'route-table-test', 0, 0
+                FROM users u WHERE u.email = @email RETURNING id
+                """, new { conversation, message, email = InboxFixture.Carlos });
             notification = await NotificationStore.AddAsync(conn, null, await InboxFixture.UserIdAsync(server, InboxFixture.Carlos), "test", conversation, "for Carlos only", TimeProvider.System);
         }
 
@@ -81,12 +107,12 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
         foreach (var e in Routes(server))
         {
             var idParams = e.RoutePattern.Parameters.Where(p => p.Name.Equals("id", StringComparison.OrdinalIgnoreCase) || p.Name.EndsWith("Id", StringComparison.Ordinal)).ToList();
-            if (idParams.Count == 0 || IsStaticAsset(e))
+            if (idParams.Count == 0 || IsStaticAsset(e) || IsSignedWebhook(e) || IsWorkspaceWide(e))
             {
                 continue;
             }
 
-            var url = BuildUrl(e.RoutePattern, conversation, author, notification);
+            var url = BuildUrl(e.RoutePattern, conversation, author, notification, message, reply);
             if (url is null)
             {
                 failures.Add($"{e.RoutePattern.RawText}: no test id for this kind of entity; add it to BuildUrl");
@@ -124,7 +150,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
         Assert.Equal(0, ivanNotifications.GetProperty("unread").GetInt64());
     }
 
-    private static string? BuildUrl(RoutePattern pattern, long conversation, long author, long notification)
+    private static string? BuildUrl(RoutePattern pattern, long conversation, long author, long notification, long message, long reply)
     {
         var parts = new List<string>();
         string? previous = null;
@@ -142,11 +168,13 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
                         text += s.Content;
                         break;
                     case RoutePatternParameterPart p when p.Name.Equals("id", StringComparison.OrdinalIgnoreCase) || p.Name.EndsWith("Id", StringComparison.Ordinal):
-                        long? id = p.Name == "ConversationId" ? conversation : previous switch
+                        long? id = p.Name == "ConversationId" ? conversation : p.Name == "replyId" ? reply : previous switch
                         {
                             "conversations" => conversation,
                             "authors" => author,
                             "notifications" => notification,
+                            "messages" => message,
+                            "replies" or "approvals" => reply,
                             _ => null,
                         };
                         if (id is null)

@@ -11,10 +11,14 @@ namespace Switchboard.Tests.Channels.Outbound;
 /// <summary>Slack, Meta and Bluesky adapters through the sender, against fakes speaking each API's shapes.</summary>
 public sealed class NetworkAdapterTests
 {
+    // Long enough for a normal exchange on a loaded CI machine (several requests per send), short enough that the
+    // deliberately hung request times out quickly.
+    private static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(5);
+
     [Fact]
     public async Task Slack_replies_in_the_thread_and_reconciles_through_conversations_replies()
     {
-        await using var h = await OutboundHarness.StartAsync("sqlite", TimeSpan.FromSeconds(1));
+        await using var h = await OutboundHarness.StartAsync("sqlite", HangTimeout);
         var posted = new List<JsonObject>();
         var hang = false;
         var rateLimited = 0;
@@ -141,7 +145,7 @@ public sealed class NetworkAdapterTests
     [Fact]
     public async Task Bluesky_replies_with_strong_refs_reuses_its_session_and_reconciles_by_record_key()
     {
-        await using var h = await OutboundHarness.StartAsync("sqlite", TimeSpan.FromSeconds(1));
+        await using var h = await OutboundHarness.StartAsync("sqlite", HangTimeout);
         var records = new Dictionary<string, JsonObject>();
         var sessions = 0;
         var hang = false;
