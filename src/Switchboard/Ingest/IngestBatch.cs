@@ -167,6 +167,7 @@ internal static class IngestBatch
                     new { to = conversationId, from = orphan }, tx);
                 await conn.ExecuteAsync("UPDATE message_topics SET conversation_id = @to WHERE conversation_id = @from",
                     new { to = conversationId, from = orphan }, tx);
+                await MoveDependentsAsync(conn, tx, orphan, conversationId!.Value);
                 await conn.ExecuteAsync("DELETE FROM conversations WHERE id = @id", new { id = orphan }, tx);
                 touched.Remove(orphan);
                 newConversations--;
@@ -237,6 +238,32 @@ internal static class IngestBatch
                 author = firstInbound.AuthorId,
                 subject = Subject(firstInbound.Text ?? oldest.Text),
             }, tx);
+    }
+
+    /// <summary>
+    /// Before a merged orphan conversation is deleted, everything that refers to it joins the surviving conversation:
+    /// notifications, notes, replies and drafts, and the SLA effects already recorded (their exactly-once keys move
+    /// with them; one that the survivor already has is dropped, detached from its webhook first). The orphan's running
+    /// timer is dropped: the surviving conversation's clock is the one that counts.
+    /// </summary>
+    private static async Task MoveDependentsAsync(DbConnection conn, DbTransaction tx, long from, long to)
+    {
+        var p = new { from, to };
+        foreach (var table in new[] { "notifications", "replies", "conversation_notes" })
+        {
+            await conn.ExecuteAsync($"UPDATE {table} SET conversation_id = @to WHERE conversation_id = @from", p, tx);
+        }
+
+        await conn.ExecuteAsync(
+            "DELETE FROM reply_drafts WHERE conversation_id = @from AND user_id IN (SELECT user_id FROM reply_drafts WHERE conversation_id = @to)", p, tx);
+        await conn.ExecuteAsync("UPDATE reply_drafts SET conversation_id = @to WHERE conversation_id = @from", p, tx);
+        const string duplicateEffects =
+            "SELECT e.id FROM sla_effects e WHERE e.conversation_id = @from AND EXISTS (SELECT 1 FROM sla_effects s " +
+            "WHERE s.conversation_id = @to AND s.policy = e.policy AND s.metric = e.metric AND s.level = e.level)";
+        await conn.ExecuteAsync($"UPDATE webhook_outbox SET effect_id = NULL WHERE effect_id IN ({duplicateEffects})", p, tx);
+        await conn.ExecuteAsync($"DELETE FROM sla_effects WHERE id IN ({duplicateEffects})", p, tx);
+        await conn.ExecuteAsync("UPDATE sla_effects SET conversation_id = @to WHERE conversation_id = @from", p, tx);
+        await conn.ExecuteAsync("DELETE FROM sla_timers WHERE conversation_id = @from", p, tx);
     }
 
     private static async Task<long?> UpsertAuthorAsync(DbConnection conn, DbTransaction tx, Post post)

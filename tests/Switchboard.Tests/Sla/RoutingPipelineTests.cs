@@ -14,6 +14,26 @@ public class RoutingPipelineTests
 {
     [Theory]
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task Replies_that_arrive_before_their_parent_merge_into_one_routed_conversation(string provider)
+    {
+        // Regression: two orphan replies each started a routed conversation with SLA timers; when the parent arrived
+        // the merge deleted one of them while its timer still referred to it, and the whole batch failed.
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
+        using var api = await server.AdminClientAsync();
+        var at = DateTimeOffset.UtcNow;
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync("/api/posts", Jsonl(Post("c1", "same problem here, no refund", at, reply: "root")))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync("/api/posts", Jsonl(Post("c2", "me too, refund missing", at, reply: "root")))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync("/api/posts", Jsonl(Post("root", "I want a refund for my order", at.AddMinutes(-5))))).StatusCode);
+
+        await using var conn = await server.Db.OpenAsync();
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT conversation_id) FROM messages WHERE external_id IN ('root', 'c1', 'c2')"));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM conversations"));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM sla_timers t WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = t.conversation_id)"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task New_conversations_are_routed_by_the_active_rules_with_trace_assignment_and_deadlines(string provider)
     {
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
