@@ -88,9 +88,7 @@ internal static class InboxSetup
             Team = t,
             Selected = selected,
             Now = time.GetUtcNow(),
-            Filters = Classification.Corrections.InboxLabelFilter.Keys.Append("topic")
-                .Where(k => !string.IsNullOrEmpty(ctx.Request.Query[k]))
-                .ToDictionary(k => k, k => (string?)ctx.Request.Query[k].ToString()),
+            Filters = InboxViews.ListFilters(ctx.Request.Query),
             Sort = s,
             Selectable = scope.CanWrite,
         });

@@ -74,6 +74,12 @@ internal static class InboxViews
         _ => InboxQueue.All,
     };
 
+    /// <summary>The topic and label filters of a request, as the list keeps them in its links (name → value).</summary>
+    public static Dictionary<string, string?> ListFilters(IQueryCollection query) =>
+        Classification.Corrections.InboxLabelFilter.Keys.Append("topic")
+            .Where(k => !string.IsNullOrEmpty(query[k]))
+            .ToDictionary(k => k, k => (string?)query[k].ToString());
+
     public static InboxSort? ParseSort(string? sort) => sort?.ToLowerInvariant() switch
     {
         "recent" => InboxSort.Recent,

@@ -62,10 +62,7 @@ internal static class IngestBatch
             var triage = labels?.Triage;
             // Listening topics this inbound post matches (with the language it is stored with), for routing and storage.
             IReadOnlyList<long> topicIds = post.Outgoing || topics is null ? [] : topics.Match(post with { Lang = post.Lang ?? triage?.Language });
-            // Routing rules name topics; the lookup runs only for the few posts that matched any.
-            IReadOnlyList<string> topicNames = topicIds.Count == 0 ? [] :
-                [.. await conn.QueryAsync<string>(db.IsSqlite ? "SELECT name FROM topics WHERE id IN @topicIds" // Dapper expands the list
-                    : "SELECT name FROM topics WHERE id = ANY(@topicIds)", new { topicIds = topicIds.ToArray() }, tx)]; // Npgsql binds an array
+            IReadOnlyList<string> topicNames = topicIds.Count == 0 ? [] : topics!.NamesOf(topicIds);
 
             // Threading: a reply joins its parent's conversation. A post whose replies arrived first (their parent was
             // missing) adopts their conversation, and any other orphan threads under it are merged in.

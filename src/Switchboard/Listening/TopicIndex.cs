@@ -30,12 +30,14 @@ internal sealed class TopicIndex(ILogger<TopicIndex>? log = null)
     private readonly List<string> _results = [];
     /// <summary>Topic id → version currently in the index (active topics only).</summary>
     private readonly Dictionary<long, long> _versions = [];
+    /// <summary>Topic id → name (active topics only): routing rules name topics, and a rename bumps no version.</summary>
+    private readonly Dictionary<long, string> _names = [];
     private Fingerprint? _seen;
 
     /// <summary>What the per-batch check compares: any create, edit, pause, resume or delete changes it.</summary>
     private sealed record Fingerprint(long Count, long UpdatedAt, long Versions);
 
-    internal sealed record TopicState(long Id, string Query, string Status, long Version);
+    internal sealed record TopicState(long Id, string Name, string Query, string Status, long Version);
 
     /// <summary>Number of topics in the index (the active ones).</summary>
     public int Count
@@ -81,6 +83,20 @@ internal sealed class TopicIndex(ILogger<TopicIndex>? log = null)
         }
     }
 
+    /// <summary>The names of matched topics (as <see cref="Match"/> returned them), for routing rules that name topics.</summary>
+    public IReadOnlyList<string> NamesOf(IReadOnlyList<long> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        lock (_gate)
+        {
+            return [.. ids.Select(id => _names.TryGetValue(id, out var name) ? name : null).OfType<string>()];
+        }
+    }
+
     /// <summary>
     /// Brings the index up to date with the topics table when another process changed it: one cheap aggregate when
     /// nothing changed (the common case, once per ingest batch). Safe inside the caller's transaction.
@@ -102,7 +118,7 @@ internal sealed class TopicIndex(ILogger<TopicIndex>? log = null)
             // Read the fingerprint before the rows: a change between the two makes the next check read again.
             now = await ReadFingerprintAsync(conn, tx, ct);
             var rows = (await conn.QueryAsync<TopicState>(new CommandDefinition(
-                "SELECT id AS Id, query AS Query, status AS Status, version AS Version FROM topics", transaction: tx, cancellationToken: ct))).ToList();
+                "SELECT id AS Id, name AS Name, query AS Query, status AS Status, version AS Version FROM topics", transaction: tx, cancellationToken: ct))).ToList();
             lock (_gate)
             {
                 var present = new HashSet<long>();
@@ -134,7 +150,7 @@ internal sealed class TopicIndex(ILogger<TopicIndex>? log = null)
         try
         {
             var row = await conn.QueryFirstOrDefaultAsync<TopicState>(new CommandDefinition(
-                "SELECT id AS Id, query AS Query, status AS Status, version AS Version FROM topics WHERE id = @topicId",
+                "SELECT id AS Id, name AS Name, query AS Query, status AS Status, version AS Version FROM topics WHERE id = @topicId",
                 new { topicId }, cancellationToken: ct));
             lock (_gate)
             {
@@ -152,6 +168,7 @@ internal sealed class TopicIndex(ILogger<TopicIndex>? log = null)
         var key = id.ToString(CultureInfo.InvariantCulture);
         if (row is null || row.Status != TopicStatus.Active)
         {
+            _names.Remove(id);
             if (_versions.Remove(id))
             {
                 _index.Remove(key);
@@ -159,6 +176,8 @@ internal sealed class TopicIndex(ILogger<TopicIndex>? log = null)
 
             return;
         }
+
+        _names[id] = row.Name;
 
         if (_versions.TryGetValue(id, out var version) && version == row.Version)
         {

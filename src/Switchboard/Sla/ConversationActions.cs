@@ -138,22 +138,12 @@ internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signa
                 await conn.ExecuteAsync("UPDATE conversations SET status = @s, holding_since = CASE WHEN @s = 'resolved' THEN NULL ELSE holding_since END, updated_at = @now WHERE id = @id",
                     new { s = newStatus, now = nowMs, id }, tx);
             }
-            var events = new List<ConversationEvent>();
-            if (row.SlaState is null && row.TeamSlug is not null)
-                events.Add(new Assigned(now, row.TeamSlug, row.AssigneeId is { } x ? AgentDirectory.Key(x) : null));
-            events.Add(ev);
             await AuditLog.WriteAsync(conn, tx, AuditEntry.By(user, "conversation." + action, "conversation", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 new { status = row.Status }, new { status = newStatus }), time);
-            if (!await ConversationRuntime.ApplyAsync(conn, tx, ctx, row, events))
+            if (!await ApplyClockAsync(conn, tx, ctx, row, ev, now))
             {
                 await tx.RollbackAsync(ct);
                 continue;
-            }
-            // Resolving frees the assignee's capacity: the oldest held conversations of their teams may now fit.
-            if (action == "resolve" && row.AssigneeId is { } freed && ctx.Agents.ById.TryGetValue(freed, out var agent))
-            {
-                ctx.Agents.Freed(freed);
-                await Assignments.ReevaluateHoldingAsync(conn, tx, ctx, agent.Teams.ToHashSet());
             }
             await tx.CommitAsync(ct);
             Committed(ctx);
@@ -178,24 +168,37 @@ internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signa
                 return;
             var ctx = await SlaContext.CreateAsync(db, conn, tx, rules, time, "inbox", ct);
             var now = time.GetUtcNow();
-            var events = new List<ConversationEvent>();
-            if (row.SlaState is null && row.TeamSlug is not null)
-                events.Add(new Assigned(now, row.TeamSlug, row.AssigneeId is { } x ? AgentDirectory.Key(x) : null));
-            events.Add(resolved ? new Resolved(now, user.FindFirstValue(ClaimTypes.Email)) : new CustomerMessaged(now));
-            if (!await ConversationRuntime.ApplyAsync(conn, tx, ctx, row, events))
+            ConversationEvent ev = resolved ? new Resolved(now, user.FindFirstValue(ClaimTypes.Email)) : new CustomerMessaged(now);
+            if (!await ApplyClockAsync(conn, tx, ctx, row, ev, now))
             {
                 await tx.RollbackAsync(ct);
                 continue;
-            }
-            if (resolved && row.AssigneeId is { } freed && ctx.Agents.ById.TryGetValue(freed, out var agent))
-            {
-                ctx.Agents.Freed(freed);
-                await Assignments.ReevaluateHoldingAsync(conn, tx, ctx, agent.Teams.ToHashSet());
             }
             await tx.CommitAsync(ct);
             Committed(ctx);
             return;
         }
+    }
+
+    /// <summary>
+    /// Runs one event through the conversation's clocks (starting them first for a conversation routed before it had
+    /// any) and, on a resolve, offers the freed capacity to the holding queue: the oldest held conversations of the
+    /// assignee's teams may now fit. False when the clock changed concurrently: the caller rolls back and retries.
+    /// </summary>
+    static async Task<bool> ApplyClockAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, ConversationEvent ev, DateTimeOffset now)
+    {
+        var events = new List<ConversationEvent>();
+        if (row.SlaState is null && row.TeamSlug is not null)
+            events.Add(new Assigned(now, row.TeamSlug, row.AssigneeId is { } x ? AgentDirectory.Key(x) : null));
+        events.Add(ev);
+        if (!await ConversationRuntime.ApplyAsync(conn, tx, ctx, row, events))
+            return false;
+        if (ev is Resolved && row.AssigneeId is { } freed && ctx.Agents.ById.TryGetValue(freed, out var agent))
+        {
+            ctx.Agents.Freed(freed);
+            await Assignments.ReevaluateHoldingAsync(conn, tx, ctx, agent.Teams.ToHashSet());
+        }
+        return true;
     }
 
     public async Task<Results<Ok<AvailabilityDto>, ProblemHttpResult>> AvailabilityAsync(AvailabilityRequest? body, ClaimsPrincipal user, CancellationToken ct)

@@ -1,22 +1,8 @@
-// Inbox behaviour beyond live updates (app.js): keyboard shortcuts, SLA countdowns that tick, bulk selection,
-// the notifications menu refresh, and the anti-forgery header for fetches. No inline script: the page's CSP
-// allows only this origin's files.
+// Inbox behaviour beyond live updates (app.js): keyboard shortcuts, SLA countdowns that tick, bulk selection and
+// the notifications menu refresh. app.js adds the anti-forgery header to every state-changing fetch. No inline
+// script: the page's CSP allows only this origin's files.
 (function () {
   "use strict";
-
-  // ---- anti-forgery: any fetch that changes state sends the page's token as a header ----
-  function token() {
-    const input = document.querySelector("input[name=__RequestVerificationToken]");
-    return input ? input.value : "";
-  }
-  window.switchboardFetch = function (url, options) {
-    const o = Object.assign({ credentials: "same-origin" }, options || {});
-    const method = (o.method || "GET").toUpperCase();
-    if (method !== "GET" && method !== "HEAD") {
-      o.headers = Object.assign({}, o.headers || {}, { RequestVerificationToken: token() });
-    }
-    return fetch(url, o);
-  };
 
   // ---- SLA countdowns ----
   function pad(n) { return n < 10 ? "0" + n : "" + n; }

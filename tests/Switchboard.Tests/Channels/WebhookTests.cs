@@ -165,8 +165,8 @@ public sealed class WebhookTests : IAsyncLifetime
     {
         var before = await SnapshotAsync();
         var body = SlackMessage("1531421000.000100", "hello");
-        var old = DateTimeOffset.UtcNow.AddMinutes(-5).AddSeconds(-2).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var future = DateTimeOffset.UtcNow.AddMinutes(5).AddSeconds(2).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var old = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var future = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var changed = Encoding.UTF8.GetBytes(body.Replace("hello", "hellp", StringComparison.Ordinal));
         var huge = "{\"type\":\"event_callback\",\"pad\":\"" + new string('a', SlackWebhook.MaxBodyBytes) + "\"}";
         using var response = kase switch

@@ -14,6 +14,24 @@ public class RoutingPipelineTests
 {
     [Theory]
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_rule_on_a_listening_topic_routes_the_posts_that_topic_matched(string provider)
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
+        using var api = await server.AdminClientAsync();
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/topics", new { name = "Outages", query = "outage OR down" })).StatusCode);
+        await ActivateAsync(api, Yaml().Replace("keywords: [refund]", "topic: [Outages]", StringComparison.Ordinal));
+        var at = DateTimeOffset.UtcNow;
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync("/api/posts", Jsonl(Post("o1", "the network is down again", at), Post("n1", "love the new ad", at)))).StatusCode);
+
+        await using var conn = await server.Db.OpenAsync();
+        async Task<string?> TeamOf(string id) => await conn.ExecuteScalarAsync<string>(
+            "SELECT t.slug FROM conversations c JOIN teams t ON t.id = c.team_id WHERE c.id = @c", new { c = await ConversationOfAsync(server.Db, id) });
+        Assert.Equal("customer-service", await TeamOf("o1")); // the topic rule
+        Assert.Equal("marketing", await TeamOf("n1"));        // the default
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task Replies_that_arrive_before_their_parent_merge_into_one_routed_conversation(string provider)
     {
         // Regression: two orphan replies each started a routed conversation with SLA timers; when the parent arrived
