@@ -1,4 +1,5 @@
 using System.Globalization;
+using Switchboard.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -66,34 +67,10 @@ internal static class RuleSetLoader
             return Fail("$", $"the rule set is larger than {MaxChars} characters");
         }
 
-        YamlNode? root;
-        try
+        var (root, refusal) = StrictYaml.Read(yaml);
+        if (refusal is not null)
         {
-            var parser = new Parser(new StringReader(yaml));
-            while (parser.MoveNext())
-            {
-                if (parser.Current is AnchorAlias or NodeEvent { Anchor.IsEmpty: false })
-                {
-                    return Fail("$", "YAML anchors and aliases are not supported", parser.Current.Start);
-                }
-            }
-
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            if (stream.Documents.Count > 1)
-            {
-                return Fail("$", "expected a single YAML document");
-            }
-
-            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-        }
-        catch (YamlException e)
-        {
-            return Fail("$", "invalid YAML: " + (e.InnerException?.Message ?? e.Message), e.Start);
-        }
-        catch (ArgumentException e)
-        {
-            return Fail("$", "invalid YAML: " + e.Message);
+            return Fail("$", refusal.Message, refusal.Mark);
         }
 
         if (root is null)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Switchboard.Configuration;
 using Switchboard.Sla;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -46,30 +47,9 @@ internal static partial class WorkspaceLoader
     {
         if (yaml.Length > MaxBytes)
             return Fail("$", $"configuration larger than {MaxBytes} characters");
-        YamlNode? root;
-        try
-        {
-            var parser = new Parser(new StringReader(yaml));
-            while (parser.MoveNext())
-            {
-                if (parser.Current is AnchorAlias or NodeEvent { Anchor.IsEmpty: false })
-                    return Fail("$", "YAML anchors and aliases are not supported", parser.Current.Start);
-            }
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            if (stream.Documents.Count > 1)
-                return Fail("$", "expected a single YAML document");
-            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-        }
-        catch (YamlException e)
-        {
-            return Fail("$", "invalid YAML: " + (e.InnerException?.Message ?? e.Message), e.Start);
-        }
-        catch (ArgumentException e)
-        {
-            // YamlDotNet reports a duplicate mapping key as an ArgumentException from the dictionary.
-            return Fail("$", "invalid YAML: " + e.Message);
-        }
+        var (root, refusal) = StrictYaml.Read(yaml);
+        if (refusal is not null)
+            return Fail("$", refusal.Message, refusal.Mark);
         if (root is null)
             return Fail("$", "empty configuration");
         return new Builder().Build(root);
