@@ -35,6 +35,7 @@ internal static class ChannelAccountRules
             new("keywords", "Keywords", Hint: "comma-separated; public/tag statuses are kept only when one appears (empty keeps all)"),
             new("streaming", "Streaming", Hint: "true (default) or false (REST polling only)"),
             new("streaming_url", "Streaming URL", Hint: "only when the instance streams from another host"),
+            new("transport", "Streaming transport", Hint: "sse (default) or websocket: one socket per timeline on /api/v1/streaming"),
             new("poll_interval_seconds", "REST polling interval (s)", Hint: "when streaming is off; default 60"),
             new("access_token", "Access token", Required: true, Secret: true, Hint: "read:notifications read:statuses (write:statuses for replies)"),
         ],
@@ -98,6 +99,8 @@ internal static class ChannelAccountRules
                 CheckUrl(settings, "instance", ["https", "http"], errors);
                 CheckUrl(settings, "streaming_url", ["https", "http"], errors);
                 CheckBool(settings, "streaming", errors);
+                if (settings.TryGetValue("transport", out var transport) && transport is not ("sse" or "websocket"))
+                    errors.Add($"transport must be sse or websocket, not '{transport}'");
                 CheckInt(settings, "poll_interval_seconds", 10, 24 * 3600, errors);
                 foreach (var t in List(settings, "timelines"))
                 {

@@ -80,6 +80,17 @@ internal static partial class MastodonApi
     public static string IdempotencyKey(string draftId) =>
         "switchboard-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(draftId)))[..32];
 
+    /// <summary>
+    /// The WebSocket streaming path for a stream name: one endpoint, the stream (and tag) in the query. The access
+    /// token goes in the Authorization header of the upgrade request, never in the URL (URLs end up in logs).
+    /// </summary>
+    public static string WebSocketPath(string stream, string? tag = null) => stream switch
+    {
+        "user" or "user:notification" or "public" or "public:local" => "/api/v1/streaming?stream=" + Uri.EscapeDataString(stream),
+        "hashtag" or "hashtag:local" when tag is not null => "/api/v1/streaming?stream=" + stream + "&tag=" + Uri.EscapeDataString(tag),
+        _ => throw new ArgumentException($"unknown stream '{stream}'", nameof(stream)),
+    };
+
     /// <summary>The streaming path for a stream name ("user:notification", "hashtag", "public"…), for SSE.</summary>
     public static string StreamingPath(string stream, string? tag = null) => stream switch
     {

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Switchboard.Channels.Accounts;
@@ -12,7 +14,7 @@ namespace Switchboard.Channels.Connectors;
 /// <summary>
 /// Listens to one Mastodon account: mentions (notifications) and hashtag/public timelines. Each run first backfills
 /// every timeline over REST from the last id it committed (pages forward with <c>min_id</c>, following the Link
-/// header's rel="prev"), then follows the streaming API (Server-Sent Events) until the stream drops; the next run
+/// header's rel="prev"), then follows the streaming API (Server-Sent Events, or the WebSocket endpoint with <c>transport: websocket</c>) until the stream drops; the next run
 /// backfills the gap. Ids are saved only after the statuses they cover are committed. Edits and deletes from the
 /// stream are applied to stored messages. HTML is turned into text by the Domain sanitizer.
 /// </summary>
@@ -104,34 +106,11 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
             "public:local" => ("public:local", null),
             _ => ("hashtag", timeline[4..]),
         };
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(streamBase, MastodonApi.StreamingPath(stream, tag)));
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        EnsureOk(response);
-        await using var body = await response.Content.ReadAsStreamAsync(ct);
-        using var reader = new StreamReader(body, Encoding.UTF8);
-        var frames = new SseFrameParser();
-        var lines = new LineReader(reader, MaxLineChars);
-        while (true)
+        var events = account.Setting("transport") == "websocket"
+            ? WebSocketEventsAsync(streamBase, stream, tag, account.Secret("access_token")!, ct)
+            : SseEventsAsync(http, streamBase, stream, tag, ct);
+        await foreach (var decoded in events)
         {
-            string? line;
-            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                idle.CancelAfter(context.Options.StreamIdleTimeout);
-                try
-                {
-                    line = await lines.ReadLineAsync(idle.Token);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    throw new ConnectorException($"no event or heartbeat for {context.Options.StreamIdleTimeout.TotalSeconds:0} s: reconnecting");
-                }
-            }
-            if (line is null)
-                return; // the server closed the stream
-            if (frames.AcceptLine(line) is not { } message)
-                continue;
-            var decoded = MastodonStreaming.FromSse(message);
             if (!decoded.Ok)
             {
                 context.Logger("Mastodon").LogDebug("Skipped a streaming event: {Error}", decoded.Error);
@@ -153,6 +132,132 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
                 case MastodonStreamEventKind.Delete:
                     await context.ApplyDeleteAsync("mastodon", channel, e.DeletedId!, ct);
                     break;
+            }
+        }
+    }
+
+    /// <summary>Server-sent events from <c>/api/v1/streaming/…</c>; ends when the server closes the response.</summary>
+    private async IAsyncEnumerable<MastodonResult<MastodonStreamEvent>> SseEventsAsync(HttpClient http, Uri streamBase,
+        string stream, string? tag, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(streamBase, MastodonApi.StreamingPath(stream, tag)));
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        EnsureOk(response);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        using var reader = new StreamReader(body, Encoding.UTF8);
+        var frames = new SseFrameParser();
+        var lines = new LineReader(reader, MaxLineChars);
+        while (true)
+        {
+            string? line;
+            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                // SSE carries ":thump" heartbeats, so silence longer than the idle timeout means a dead connection.
+                idle.CancelAfter(context.Options.StreamIdleTimeout);
+                try
+                {
+                    line = await lines.ReadLineAsync(idle.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new ConnectorException($"no event or heartbeat for {context.Options.StreamIdleTimeout.TotalSeconds:0} s: reconnecting");
+                }
+            }
+            if (line is null)
+                yield break; // the server closed the stream
+            if (frames.AcceptLine(line) is { } message)
+                yield return MastodonStreaming.FromSse(message);
+        }
+    }
+
+    /// <summary>
+    /// The WebSocket streaming API (<c>/api/v1/streaming?stream=…</c>): each text message is an envelope whose payload
+    /// is a JSON string holding the JSON status or notification (decoded twice by the Domain). The server sends no
+    /// heartbeat messages, only WebSocket pings, so a dead connection is found by our own keep-alive pings going
+    /// unanswered rather than by message silence (a quiet hashtag may say nothing for hours).
+    /// </summary>
+    private async IAsyncEnumerable<MastodonResult<MastodonStreamEvent>> WebSocketEventsAsync(Uri streamBase, string stream,
+        string? tag, string token, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var url = new UriBuilder(new Uri(streamBase, MastodonApi.WebSocketPath(stream, tag)))
+        {
+            Scheme = streamBase.Scheme == Uri.UriSchemeHttps ? "wss" : "ws",
+        }.Uri;
+        using var handler = SafeConnect.CreateHandler(context.Http);
+        using var invoker = new HttpMessageInvoker(handler);
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        socket.Options.SetRequestHeader("User-Agent", "Switchboard/1.0");
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+        socket.Options.KeepAliveTimeout = context.Options.StreamIdleTimeout;
+        try
+        {
+            await socket.ConnectAsync(url, invoker, ct);
+        }
+        catch (WebSocketException ex)
+        {
+            throw new ConnectorException(socket.HttpStatusCode switch
+            {
+                HttpStatusCode.Unauthorized => "the instance refused the access token (401): create a new one",
+                HttpStatusCode.Forbidden => "the access token lacks a scope (403): it needs read:notifications and read:statuses",
+                0 => $"could not open the streaming WebSocket on {url.Host}: {ex.WebSocketErrorCode}",
+                var code => $"the streaming WebSocket was refused: HTTP {(int)code}",
+            });
+        }
+
+        var messages = new MessageReader(socket, MaxLineChars);
+        while (true)
+        {
+            switch (await messages.ReceiveAsync(ct))
+            {
+                case WebSocketMessageType.Close:
+                    yield break; // closed by the server (cleanly or not): the next run backfills the gap
+                case WebSocketMessageType.Text:
+                    yield return MastodonStreaming.FromWebSocket(messages.Message);
+                    break;
+                default:
+                    yield return MastodonResult<MastodonStreamEvent>.Fail("a binary WebSocket message (Mastodon sends text)");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Whole WebSocket messages, the buffer growing up to a cap; a connection that drops reads as a close.</summary>
+    private sealed class MessageReader(ClientWebSocket socket, int maxBytes)
+    {
+        private byte[] _buffer = new byte[16 * 1024];
+        private int _count;
+
+        public ReadOnlySpan<byte> Message => _buffer.AsSpan(0, _count);
+
+        public async Task<WebSocketMessageType> ReceiveAsync(CancellationToken ct)
+        {
+            _count = 0;
+            while (true)
+            {
+                if (_count == _buffer.Length)
+                {
+                    if (_buffer.Length >= maxBytes)
+                        throw new ConnectorException($"a streaming message larger than {maxBytes} bytes");
+                    Array.Resize(ref _buffer, Math.Min(maxBytes, _buffer.Length * 2));
+                }
+                ValueWebSocketReceiveResult r;
+                try
+                {
+                    r = await socket.ReceiveAsync(_buffer.AsMemory(_count), ct);
+                }
+                catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.ConnectionClosedPrematurely)
+                {
+                    return WebSocketMessageType.Close;
+                }
+                catch (WebSocketException ex)
+                {
+                    throw new ConnectorException("the streaming WebSocket failed: " + ex.WebSocketErrorCode);
+                }
+                _count += r.Count;
+                if (r.MessageType == WebSocketMessageType.Close || r.EndOfMessage)
+                    return r.MessageType;
             }
         }
     }

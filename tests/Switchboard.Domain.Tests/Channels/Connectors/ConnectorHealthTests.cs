@@ -91,6 +91,8 @@ public class ChannelAccountRulesTests
         Assert.Contains(Validate("mastodon", new() { ["instance"] = "https://m.example" }), e => e.Contains("access_token is required", StringComparison.Ordinal));
         Assert.Empty(ChannelAccountRules.Validate("mastodon", "n", new Dictionary<string, string> { ["instance"] = "https://m.example" }, new Dictionary<string, string>(), null, ["access_token"]));
         Assert.Contains(Validate("mastodon", new() { ["instance"] = "https://m.example", ["timelines"] = "home" }, new() { ["access_token"] = "t" }), e => e.Contains("unknown timeline", StringComparison.Ordinal));
+        Assert.Contains(Validate("mastodon", new() { ["instance"] = "https://m.example", ["transport"] = "carrier-pigeon" }, new() { ["access_token"] = "t" }), e => e.Contains("transport must be sse or websocket", StringComparison.Ordinal));
+        Assert.Empty(Validate("mastodon", new() { ["instance"] = "https://m.example", ["transport"] = "websocket" }, new() { ["access_token"] = "t" }));
         Assert.Contains(Validate("rss", new() { ["url"] = "https://x.example" }, interval: 10), e => e.Contains("expected interval", StringComparison.Ordinal));
         Assert.Contains(Validate("rss", new() { ["url"] = "https://x.example" }, name: new string('n', 101)), e => e.Contains("longer than 100", StringComparison.Ordinal));
     }

@@ -10,6 +10,15 @@ namespace Switchboard.Tests.Channels.Mastodon;
 public class MastodonParsingTests(ITestOutputHelper output)
 {
     [Fact]
+    public void WebSocket_paths_name_the_stream_in_the_query_escaped_and_refuse_unknown_streams()
+    {
+        Assert.Equal("/api/v1/streaming?stream=user%3Anotification", MastodonApi.WebSocketPath("user:notification"));
+        Assert.Equal("/api/v1/streaming?stream=hashtag&tag=caf%C3%A9%26x%3D1", MastodonApi.WebSocketPath("hashtag", "café&x=1"));
+        Assert.Throws<ArgumentException>(() => MastodonApi.WebSocketPath("direct"));
+        Assert.Throws<ArgumentException>(() => MastodonApi.WebSocketPath("hashtag"));
+    }
+
+    [Fact]
     public void Every_documented_status_example_parses_into_a_post()
     {
         var statuses = new[] { "Status.md", "statuses.md", "notifications.md" }

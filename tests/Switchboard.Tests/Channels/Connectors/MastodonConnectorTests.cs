@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Builder;
@@ -22,6 +24,7 @@ public sealed class MastodonConnectorTests
         public readonly List<JsonObject> Notifications = [];
         public readonly List<string> Queries = [];
         public int StreamConnections;
+        public int WebSocketConnections;
         public Uri Base = null!;
 
         public Instance()
@@ -115,20 +118,78 @@ public sealed class MastodonConnectorTests
                 Notifications.Add(Make(93));
             // Returning ends the response: the stream drops.
         }
+
+        /// <summary>
+        /// The WebSocket streaming endpoint: the same story as <see cref="StreamAsync"/>, in envelopes whose payload is
+        /// a JSON string (decoded twice), preceded by hostile frames the connector must skip without dropping the stream.
+        /// </summary>
+        public async Task WebSocketAsync(HttpContext ctx)
+        {
+            if (!ctx.WebSockets.IsWebSocketRequest || ctx.Request.Query["stream"] != "user:notification")
+            {
+                ctx.Response.StatusCode = 400;
+                return;
+            }
+            if (ctx.Request.Headers.Authorization != "Bearer " + Token)
+            {
+                ctx.Response.StatusCode = 401;
+                return;
+            }
+            Interlocked.Increment(ref WebSocketConnections);
+            var first = Interlocked.Increment(ref StreamConnections) == 1;
+            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+            Task Send(string text) => socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ctx.RequestAborted);
+            static string Envelope(string name, string payload) =>
+                new JsonObject { ["stream"] = new JsonArray("user:notification"), ["event"] = name, ["payload"] = payload }.ToJsonString();
+            try
+            {
+                if (!first)
+                {
+                    // Later connections stay open and quiet; the test ends them.
+                    await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
+                    return;
+                }
+                await Send("not json at all");
+                await Send("{\"stream\":[\"user:notification\"],\"payload\":\"{}\"}");
+                await Send(Envelope("notification", "{\"id\":\"broken"));
+                await Send("{\"error\":\"Error parsing\"}");
+                await socket.SendAsync(new byte[] { 0, 1, 2, 3 }, WebSocketMessageType.Binary, true, ctx.RequestAborted);
+                foreach (var i in new[] { 91, 92 })
+                {
+                    var n = Make(i);
+                    lock (Notifications)
+                        Notifications.Add(n);
+                    await Send(Envelope("notification", n.ToJsonString()));
+                }
+                await Send(Envelope("status.update", Make(5, "<p>edited <b>text</b></p>")["status"]!.ToJsonString()));
+                await Send(Envelope("delete", "1006"));
+                await Send(Envelope("filters_changed", "undefined"));
+                lock (Notifications)
+                    Notifications.Add(Make(93));
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", ctx.RequestAborted);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+            {
+                // the connector went away
+            }
+        }
     }
 
-    [Fact]
-    public async Task Backfills_with_pagination_follows_the_stream_and_closes_the_gap_after_a_drop()
+    [Theory]
+    [InlineData("sse")]
+    [InlineData("websocket")]
+    public async Task Backfills_with_pagination_follows_the_stream_and_closes_the_gap_after_a_drop(string transport)
     {
         var instance = new Instance();
         await using var server = await FakeServer.StartAsync(app =>
         {
             app.MapGet("/api/v1/notifications", instance.Page);
             app.MapGet("/api/v1/streaming/user/notification", instance.StreamAsync);
+            app.Map("/api/v1/streaming", instance.WebSocketAsync);
         });
         instance.Base = server.Address;
         await using var h = await ConnectorHarness.StartAsync();
-        var account = await h.AddAccountAsync("mastodon", "brand account", new() { ["instance"] = server.Address.AbsoluteUri },
+        var account = await h.AddAccountAsync("mastodon", "brand account", new() { ["instance"] = server.Address.AbsoluteUri, ["transport"] = transport },
             new() { ["access_token"] = Token });
         var wrong = await h.AddAccountAsync("mastodon", "stale token", new() { ["instance"] = server.Address.AbsoluteUri, ["streaming"] = "false" },
             new() { ["access_token"] = "wrong-SECRET-771" });
@@ -159,6 +220,7 @@ public sealed class MastodonConnectorTests
         var health = await h.Health.GetAsync(account.Id);
         Assert.True(health!.Reconnects >= 1);
         Assert.True(instance.StreamConnections >= 2);
+        Assert.Equal(transport == "websocket", instance.WebSocketConnections == instance.StreamConnections);
 
         // The stale token fails with a clear reason, and no token appears in any log line or health record.
         await ConnectorHarness.WaitForAsync(async () => (await h.Health.GetAsync(wrong.Id))?.Errors >= 1, TimeSpan.FromSeconds(10), "the 401 to be recorded");
