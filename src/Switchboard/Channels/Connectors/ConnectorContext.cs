@@ -40,17 +40,32 @@ internal sealed class ConnectorContext(
     public ConnectorOptions Options => options;
     public ILogger Logger(string category) => logs.CreateLogger("Switchboard.Channels." + category);
 
-    /// <summary>Ingests posts and returns once ALL are committed (or found duplicate): how many were new.</summary>
-    public async Task<int> IngestAsync(IReadOnlyCollection<Post> posts, CancellationToken ct)
+    /// <summary>
+    /// Ingests posts and returns once ALL are committed (or found duplicate) and stamped with the account they came
+    /// through: how many were new.
+    /// </summary>
+    public async Task<int> IngestAsync(long accountId, IReadOnlyCollection<Post> posts, CancellationToken ct)
     {
         if (posts.Count == 0)
             return 0;
         var outcomes = await Task.WhenAll(posts.Select(p => queue.IngestAsync(p, ct)));
+        await StampAsync(accountId, posts, ct);
         return outcomes.Count(o => o == IngestOutcome.Stored);
     }
 
-    /// <summary>Starts ingesting one post; the caller awaits the task before saving a cursor past it.</summary>
+    /// <summary>Starts ingesting one post; the caller awaits the task, then <see cref="StampAsync"/>, before saving a cursor past it.</summary>
     public Task<IngestOutcome> Enqueue(Post post, CancellationToken ct) => queue.IngestAsync(post, ct);
+
+    /// <summary>Marks committed posts with the account they arrived through (see <see cref="AccountStamp"/>).</summary>
+    public async Task StampAsync(long accountId, IReadOnlyCollection<Post> posts, CancellationToken ct)
+    {
+        if (posts.Count == 0)
+            return;
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await AccountStamp.StampAsync(conn, tx, accountId, posts);
+        await tx.CommitAsync(ct);
+    }
 
     /// <summary>The network says the message's text changed. Unknown or deleted messages are left alone.</summary>
     public Task<bool> ApplyEditAsync(string component, string channel, string externalId, string text, CancellationToken ct) =>

@@ -74,6 +74,7 @@ internal sealed class JetstreamConnector(ConnectorContext context) : ConnectorRu
     {
         var batch = new List<JetstreamEvent>(MaxBatch);
         var pending = new List<Task<IngestOutcome>>();
+        var posts = new List<Posts.Post>();
         while (await events.WaitToReadAsync(ct))
         {
             batch.Clear();
@@ -81,6 +82,7 @@ internal sealed class JetstreamConnector(ConnectorContext context) : ConnectorRu
                 batch.Add(e);
             var delivered = 0;
             pending.Clear();
+            posts.Clear();
             foreach (var e in batch)
             {
                 if (dids.Count > 0 && !dids.Contains(e.Did))
@@ -88,20 +90,22 @@ internal sealed class JetstreamConnector(ConnectorContext context) : ConnectorRu
                 switch (e.Kind)
                 {
                     case JetstreamEventKind.PostCreated when KeywordFilter.Keeps(e.Post!.Text, keywords):
-                        pending.Add(context.Enqueue(e.Post.ToPost(), ct));
+                        var post = e.Post.ToPost();
+                        posts.Add(post);
+                        pending.Add(context.Enqueue(post, ct));
                         break;
                     case JetstreamEventKind.PostUpdated:
-                        delivered += await FlushAsync(pending);
+                        delivered += await FlushAsync(account.Id, pending, posts, ct);
                         // An edit that now matches the keywords but whose original was filtered out stays out: only stored posts change.
                         await context.ApplyEditAsync("bluesky", Channel, e.Post!.Uri, e.Post.Text, ct);
                         break;
                     case JetstreamEventKind.PostDeleted:
-                        delivered += await FlushAsync(pending);
+                        delivered += await FlushAsync(account.Id, pending, posts, ct);
                         await context.ApplyDeleteAsync("bluesky", Channel, e.AtUri!, ct);
                         break;
                 }
             }
-            delivered += await FlushAsync(pending);
+            delivered += await FlushAsync(account.Id, pending, posts, ct);
             var advanced = JetstreamCursor.Advance(committed, batch);
             if (batch.Count > 0)
             {
@@ -113,12 +117,14 @@ internal sealed class JetstreamConnector(ConnectorContext context) : ConnectorRu
         }
     }
 
-    private static async Task<int> FlushAsync(List<Task<IngestOutcome>> pending)
+    private async Task<int> FlushAsync(long accountId, List<Task<IngestOutcome>> pending, List<Posts.Post> posts, CancellationToken ct)
     {
         if (pending.Count == 0)
             return 0;
         var outcomes = await Task.WhenAll(pending);
+        await context.StampAsync(accountId, posts, ct);
         pending.Clear();
+        posts.Clear();
         return outcomes.Count(o => o == IngestOutcome.Stored);
     }
 

@@ -266,7 +266,7 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
     private async Task CommitAsync(ChannelAccount account, string timeline, IReadOnlyList<Post> posts, string? maxId,
         Dictionary<string, string> cursor, CancellationToken ct)
     {
-        var delivered = await context.IngestAsync(posts, ct);
+        var delivered = await context.IngestAsync(account.Id, posts, ct);
         await _commit.WaitAsync(ct);
         try
         {

@@ -60,7 +60,7 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
                     return (await FailAsync(account, state, $"not a readable feed: {parseError}", null, options, ct), cursor);
                 var feed = parsed.Feed!;
                 var articles = feed.Entries.Select(e => FeedPosts.ToPost(e, channel)).ToList();
-                delivered = await context.IngestAsync(articles, ct);
+                delivered = await context.IngestAsync(account.Id, articles, ct);
                 lag = Lag(feed.Entries, now);
                 cursor = cursor with { Comments = Track(cursor.Comments, feed, url, account) };
                 state = FeedPolling.AfterSuccess(state, fetched.ETag, fetched.LastModified, now, options);
@@ -71,7 +71,7 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
 
         if (ChannelAccountRules.Bool(account.Settings, "comment_feeds", true))
         {
-            var (comments, commentsDelivered) = await PollCommentsAsync(cursor.Comments, channel, http, ct);
+            var (comments, commentsDelivered) = await PollCommentsAsync(account.Id, cursor.Comments, channel, http, ct);
             cursor = cursor with { Comments = comments };
             delivered += commentsDelivered;
         }
@@ -93,7 +93,7 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
     /// Comment feeds are secondary: a failing one is skipped (its validators kept) without failing the article feed,
     /// since a blog whose comments are closed still publishes articles.
     /// </summary>
-    private async Task<(List<CommentFeed>, int)> PollCommentsAsync(List<CommentFeed> feeds, string channel, SafeHttpClient http, CancellationToken ct)
+    private async Task<(List<CommentFeed>, int)> PollCommentsAsync(long accountId, List<CommentFeed> feeds, string channel, SafeHttpClient http, CancellationToken ct)
     {
         var result = new List<CommentFeed>(feeds.Count);
         var delivered = 0;
@@ -104,7 +104,7 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
             var fetched = await http.GetAsync(url, new ConditionalGet(cf.ETag, cf.LastModified), ct);
             if (fetched.Status == FetchStatus.Ok && Parse(fetched) is { Feed: { } feed })
             {
-                delivered += await context.IngestAsync([.. feed.Entries.Select(e => FeedPosts.ToPost(e, channel, cf.ArticleId))], ct);
+                delivered += await context.IngestAsync(accountId, [.. feed.Entries.Select(e => FeedPosts.ToPost(e, channel, cf.ArticleId))], ct);
                 result.Add(cf with { ETag = fetched.ETag, LastModified = fetched.LastModified });
             }
             else

@@ -101,14 +101,7 @@ internal sealed class WebhookDeliveries(Database db, ChannelAccountStore account
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var conn = await db.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        foreach (var post in posts)
-        {
-            var key = new { a = accountId, c = post.Channel, e = post.Id };
-            await conn.ExecuteAsync("UPDATE messages SET account_id = @a WHERE channel = @c AND external_id = @e AND account_id IS NULL", key, tx);
-            await conn.ExecuteAsync(
-                "UPDATE conversations SET account_id = @a WHERE account_id IS NULL AND id IN (SELECT conversation_id FROM messages WHERE channel = @c AND external_id = @e)",
-                key, tx);
-        }
+        await AccountStamp.StampAsync(conn, tx, accountId, posts);
         await conn.ExecuteAsync(
             """
             INSERT INTO channel_health (account_id, last_delivery_at, last_attempt_at, deliveries, errors, updated_at)

@@ -259,5 +259,9 @@ public sealed class JetstreamConnectorTests(ITestOutputHelper output)
         await using var conn = await h.Db.OpenAsync();
         var conversations = await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM conversations WHERE channel = 'bluesky'");
         Assert.Equal(script.Created.Count - script.ReplyParent.Count, conversations);
+        // Every stored post is stamped with the (single) Jetstream account it came through.
+        var stamped = (await conn.QueryAsync<long?>("SELECT DISTINCT account_id FROM messages WHERE channel = 'bluesky'")).ToList();
+        Assert.Single(stamped);
+        Assert.NotNull(stamped[0]);
     }
 }

@@ -213,6 +213,10 @@ public sealed class MastodonConnectorTests
         Assert.NotNull(rows["1005"].EditedAt);
         Assert.NotNull(rows["1006"].DeletedAt);
         Assert.Equal(rows["1001"].ConversationId, rows["1010"].ConversationId);
+        // Every message and conversation knows the account it came through, so replies leave through the same one
+        // (the second account on the same instance delivered nothing).
+        Assert.Equal([(long?)account.Id], await conn.QueryAsync<long?>("SELECT DISTINCT account_id FROM messages WHERE channel = @channel", new { channel }));
+        Assert.Equal([(long?)account.Id], await conn.QueryAsync<long?>("SELECT DISTINCT account_id FROM conversations WHERE channel = @channel", new { channel }));
         Assert.Contains(instance.Queries, q => q.Contains("min_id=0", StringComparison.Ordinal));
         Assert.Contains(instance.Queries, q => q.Contains("min_id=40", StringComparison.Ordinal));
         Assert.Contains(instance.Queries, q => q.Contains("min_id=80", StringComparison.Ordinal));
