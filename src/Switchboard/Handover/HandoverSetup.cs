@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Switchboard.Handover;
 
@@ -43,5 +46,37 @@ internal static class HandoverSetup
             .WithSummary("The expert declines with a reason");
         h.MapPost("/{handoverId:long}/cancel", (long handoverId, ClaimsPrincipal user, HandoverStore s, CancellationToken ct) => s.CancelAsync(user, handoverId, ct))
             .WithSummary("The asking agent (or a manager of the team) cancels an open hand-over");
+
+        // The forms of the conversation view and the expert's page; same checks as the API, then back to the page.
+        var ui = app.MapGroup("/handover").RequireAuthorization().ExcludeFromDescription();
+        ui.MapPost("/ask/{conversationId:long}", async (long conversationId, [FromForm] string? expert, [FromForm] string? question, ClaimsPrincipal user, HandoverStore s, CancellationToken ct) =>
+        {
+            var parts = (expert ?? "").Split('|', 2);
+            long? expertId = long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : null;
+            var result = await s.AskAsync(user, conversationId, new AskExpertRequest(expertId, question, parts.Length > 1 ? parts[1] : null), ct);
+            return Back(result, $"/conversations/{conversationId}", "Asked the expert.");
+        });
+        ui.MapPost("/{handoverId:long}/cancel", async (long handoverId, ClaimsPrincipal user, HandoverStore s, Storage.Database db, CancellationToken ct) =>
+        {
+            var result = await s.CancelAsync(user, handoverId, ct);
+            return result is IValueHttpResult { Value: HandoverDto h } ? Results.LocalRedirect($"/conversations/{h.ConversationId}") : Back(result, "/", "");
+        });
+        ui.MapPost("/{handoverId:long}/answer", async (long handoverId, [FromForm] string? answer, ClaimsPrincipal user, HandoverStore s, CancellationToken ct) =>
+            Back(await s.AnswerAsync(user, handoverId, new AnswerRequest(answer), ct), $"/handovers/{handoverId}", "Answer sent to the agent's draft."));
+        ui.MapPost("/{handoverId:long}/decline", async (long handoverId, [FromForm] string? reason, ClaimsPrincipal user, HandoverStore s, CancellationToken ct) =>
+            Back(await s.DeclineAsync(user, handoverId, new DeclineRequest(reason), ct), $"/handovers/{handoverId}", "Declined."));
+    }
+
+    /// <summary>404/403 stay what they are (no redirect confirming an id); other outcomes go back to the page with a message.</summary>
+    private static IResult Back(IResult result, string page, string done)
+    {
+        if (result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status404NotFound or StatusCodes.Status403Forbidden } refused)
+        {
+            return Results.StatusCode(refused.StatusCode!.Value);
+        }
+
+        var ok = result is IStatusCodeHttpResult { StatusCode: >= 200 and < 300 };
+        var detail = result is ProblemHttpResult p ? p.ProblemDetails.Detail ?? "refused" : "refused";
+        return Results.LocalRedirect(page + (ok ? "?done=" + Uri.EscapeDataString(done) : "?error=" + Uri.EscapeDataString(detail)));
     }
 }

@@ -201,8 +201,12 @@ internal sealed class HandoverStore(Database db, ActiveRules rules, InboxFeed fe
             return Problem(404, $"no conversation {conversationId}");
         }
 
-        return Results.Ok(await QueryAsync(conn, null, "h.conversation_id = @p", conversationId));
+        return Results.Ok(await ForConversationAsync(conn, conversationId));
     }
+
+    /// <summary>The caller has checked the conversation is in scope.</summary>
+    public static Task<IReadOnlyList<HandoverDto>> ForConversationAsync(DbConnection conn, long conversationId) =>
+        QueryAsync(conn, null, "h.conversation_id = @p", conversationId);
 
     /// <summary>Hand-overs I asked or that are addressed to me, open first.</summary>
     public async Task<IReadOnlyList<HandoverDto>> MineAsync(ClaimsPrincipal user, CancellationToken ct)

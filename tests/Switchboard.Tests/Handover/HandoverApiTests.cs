@@ -188,3 +188,37 @@ public class HandoverApiTests
         Assert.Equal(1, await kit.ScalarAsync<long>("SELECT COUNT(*) FROM handovers"));
     }
 }
+
+public class HandoverPageTests
+{
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task The_expert_page_renders_a_hostile_question_inert_and_is_404_for_anyone_else(string provider)
+    {
+        await using var kit = await ComposerKit.StartAsync(provider);
+        var lenaId = await HandoverApiTests.FlagLenaAsync(kit);
+        using var carlos = await kit.ClientAsync(ComposerKit.Email("carlos"));
+        var res = await carlos.PostAsJsonAsync($"/api/conversations/{kit.ConversationId}/handovers",
+            new { expertId = lenaId, question = "<script>alert(1)</script><img src=x onerror=alert(2)> is this ok?" });
+        var id = (await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+
+        using var lena = await Switchboard.Tests.Inbox.InboxFixture.SignInAsync(kit.Server, ComposerKit.Email("lena"));
+        var page = await lena.Http.GetAsync($"/handovers/{id}");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>alert(1)", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img src=x", html, StringComparison.Ordinal);
+        Assert.Contains("my order 7 is late", html, StringComparison.Ordinal);   // the thread
+        Assert.Contains("handover-answer-form", html, StringComparison.Ordinal);
+
+        using var ivan = await Switchboard.Tests.Inbox.InboxFixture.SignInAsync(kit.Server, ComposerKit.Email("ivan"));
+        Assert.Equal(HttpStatusCode.NotFound, (await ivan.Http.GetAsync($"/handovers/{id}")).StatusCode);
+        // The asking agent's conversation view shows the hand-over panel with the question, encoded too.
+        using var carlosUi = await Switchboard.Tests.Inbox.InboxFixture.SignInAsync(kit.Server, ComposerKit.Email("carlos"));
+        var view = await (await carlosUi.Http.GetAsync($"/conversations/{kit.ConversationId}")).Content.ReadAsStringAsync();
+        Assert.Contains("handover-panel", view, StringComparison.Ordinal);
+        Assert.Contains("Lena Legal (Legal)", view, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>alert(1)", view, StringComparison.Ordinal);
+    }
+}

@@ -175,13 +175,14 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
                         text += s.Content;
                         break;
                     case RoutePatternParameterPart p when p.Name.Equals("id", StringComparison.OrdinalIgnoreCase) || p.Name.EndsWith("Id", StringComparison.Ordinal):
-                        long? id = p.Name == "ConversationId" ? conversation : p.Name == "replyId" ? reply : p.Name == "handoverId" ? handover : previous switch
+                        long? id = p.Name is "ConversationId" or "conversationId" ? conversation : p.Name == "replyId" ? reply : p.Name is "handoverId" or "HandoverId" ? handover : previous switch
                         {
                             "conversations" => conversation,
                             "authors" => author,
                             "notifications" => notification,
                             "messages" => message,
                             "replies" or "approvals" => reply,
+                            "handovers" or "handover" => handover,
                             _ => null,
                         };
                         if (id is null)
