@@ -8,6 +8,7 @@ using Switchboard.Channels.Webhooks;
 using Switchboard.Classification;
 using Switchboard.Composer;
 using Switchboard.Demo;
+using Switchboard.Handover;
 using Switchboard.Inbox;
 using Switchboard.Ingest;
 using Switchboard.Listening;
@@ -62,6 +63,7 @@ internal static class SwitchboardApp
         builder.AddClassification();
         builder.AddRouting();
         builder.AddComposer();
+        builder.AddHandover();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -91,6 +93,7 @@ internal static class SwitchboardApp
         app.MapInboxActions();
         app.MapAudit();
         app.MapComposer(api);
+        app.MapHandover(api);
         return app;
     }
 

@@ -37,7 +37,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
     /// by team scope.
     /// </summary>
     private static readonly string[] WorkspaceWide =
-        ["topics/", "api/topics/", "channels/", "api/channels/", "api/canned-replies/", "api/compliance/", "api/rules/"];
+        ["topics/", "api/topics/", "channels/", "api/channels/", "api/canned-replies/", "api/compliance/", "api/rules/", "api/experts/"];
 
     private static bool IsWorkspaceWide(RouteEndpoint e) =>
         WorkspaceWide.Any(w => (e.RoutePattern.RawText ?? "").TrimStart('/').StartsWith(w, StringComparison.Ordinal));
@@ -82,7 +82,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
         var ids = await InboxFixture.IngestAsync(server, ("p1", "my refund never arrived, order 123"));
         var conversation = ids["p1"];
-        long author, notification, message, reply;
+        long author, notification, message, reply, handover;
         await using (var conn = await server.Db.OpenAsync())
         {
             var team = await conn.ExecuteScalarAsync<string>("SELECT t.slug FROM conversations c JOIN teams t ON t.id = c.team_id WHERE c.id = @conversation", new { conversation });
@@ -97,6 +97,13 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
                 SELECT @conversation, @message, u.id, 'mastodon', 'We are on it', 'pending_approval', 1, 1, 'route-table-test', 0, 0
                 FROM users u WHERE u.email = @email RETURNING id
                 """, new { conversation, message, email = InboxFixture.Carlos });
+            // A hand-over of Carlos's conversation to Lena (Legal): neither asker nor expert is Ivan.
+            handover = await conn.ExecuteScalarAsync<long>(
+                """
+                INSERT INTO handovers (conversation_id, agent_id, expert_id, area, question, status, created_at, due_at, warn_at, updated_at)
+                SELECT @conversation, a.id, e.id, 'Legal', 'May we say this?', 'open', 0, 1, 1, 0
+                FROM users a, users e WHERE a.email = @carlos AND e.email = 'lena@demo.switchboard.local' RETURNING id
+                """, new { conversation, carlos = InboxFixture.Carlos });
             notification = await NotificationStore.AddAsync(conn, null, await InboxFixture.UserIdAsync(server, InboxFixture.Carlos), "test", conversation, "for Carlos only", TimeProvider.System);
         }
 
@@ -112,7 +119,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
                 continue;
             }
 
-            var url = BuildUrl(e.RoutePattern, conversation, author, notification, message, reply);
+            var url = BuildUrl(e.RoutePattern, conversation, author, notification, message, reply, handover);
             if (url is null)
             {
                 failures.Add($"{e.RoutePattern.RawText}: no test id for this kind of entity; add it to BuildUrl");
@@ -150,7 +157,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
         Assert.Equal(0, ivanNotifications.GetProperty("unread").GetInt64());
     }
 
-    private static string? BuildUrl(RoutePattern pattern, long conversation, long author, long notification, long message, long reply)
+    private static string? BuildUrl(RoutePattern pattern, long conversation, long author, long notification, long message, long reply, long handover)
     {
         var parts = new List<string>();
         string? previous = null;
@@ -168,13 +175,14 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
                         text += s.Content;
                         break;
                     case RoutePatternParameterPart p when p.Name.Equals("id", StringComparison.OrdinalIgnoreCase) || p.Name.EndsWith("Id", StringComparison.Ordinal):
-                        long? id = p.Name == "ConversationId" ? conversation : p.Name == "replyId" ? reply : previous switch
+                        long? id = p.Name is "ConversationId" or "conversationId" ? conversation : p.Name == "replyId" ? reply : p.Name is "handoverId" or "HandoverId" ? handover : previous switch
                         {
                             "conversations" => conversation,
                             "authors" => author,
                             "notifications" => notification,
                             "messages" => message,
                             "replies" or "approvals" => reply,
+                            "handovers" or "handover" => handover,
                             _ => null,
                         };
                         if (id is null)

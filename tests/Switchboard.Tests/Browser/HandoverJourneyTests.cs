@@ -1,0 +1,82 @@
+using Microsoft.Playwright;
+using Switchboard.Tests.Composer;
+using Switchboard.Tests.Handover;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Switchboard.Tests.Browser;
+
+/// <summary>Hand-over in Debian's chromium: Carlos asks Lena (Legal), Lena sees only that conversation and answers, Carlos sends the draft.</summary>
+public class HandoverJourneyTests(ITestOutputHelper output)
+{
+    private static async Task<IPage> SignInAsync(IBrowser browser, ComposerKit kit, string name, List<string> errors)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.Console += (_, m) =>
+        {
+            // The 404 Lena is meant to get on the conversation page is logged by chromium as a failed resource.
+            if (m.Type == "error" && !m.Text.Contains("status of 404", StringComparison.Ordinal))
+            {
+                errors.Add(name + ": " + m.Text);
+            }
+        };
+        await page.GotoAsync(new Uri(kit.Server.Address, "/login").ToString());
+        await page.FillAsync("input[name=email]", ComposerKit.Email(name));
+        await page.FillAsync("input[name=password]", ComposerKit.Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("#inbox");
+        return page;
+    }
+
+    [Fact]
+    public async Task An_agent_hands_over_to_a_legal_expert_who_answers_into_the_draft_which_the_agent_sends()
+    {
+        await using var kit = await ComposerKit.StartAsync("sqlite");
+        await HandoverApiTests.FlagLenaAsync(kit);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var errors = new List<string>();
+        var conversationUrl = new Uri(kit.Server.Address, $"/conversations/{kit.ConversationId}").ToString();
+
+        var carlos = await SignInAsync(browser, kit, "carlos", errors);
+        await carlos.GotoAsync(conversationUrl);
+        await carlos.WaitForSelectorAsync("#handover-ask");
+        await carlos.SelectOptionAsync("#handover-expert", new SelectOptionValue { Label = "Lena Legal (Legal)" });
+        await carlos.FillAsync("#handover-question", "May we promise a refund for order 7?");
+        await carlos.ClickAsync("#handover-send");
+        await carlos.WaitForSelectorAsync(".handover-open");
+        var id = await kit.ScalarAsync<long>("SELECT MAX(id) FROM handovers");
+
+        var lena = await SignInAsync(browser, kit, "lena", errors);
+        // Her session (the page's cookies) gets 404 for the conversation itself and for any other hand-over id.
+        Assert.Equal(404, (await lena.APIRequest.GetAsync(conversationUrl)).Status);
+        await lena.GotoAsync(new Uri(kit.Server.Address, $"/handovers/{id}").ToString());
+        await lena.WaitForSelectorAsync("#handover-page");
+        Assert.Contains("my order 7 is late", await lena.InnerTextAsync("#thread"), StringComparison.Ordinal);
+        Assert.Contains("refund for order 7", await lena.InnerTextAsync("#handover-question-text"), StringComparison.Ordinal);
+        var otherId = id + 1;
+        Assert.Equal(404, (await lena.APIRequest.GetAsync(new Uri(kit.Server.Address, $"/handovers/{otherId}").ToString())).Status);
+        await lena.FillAsync("#handover-answer", "Yes, a goodwill refund is fine.");
+        await lena.ClickAsync("#handover-answer-send");
+        await lena.WaitForSelectorAsync(".notice");
+
+        await carlos.GotoAsync(conversationUrl);
+        await carlos.WaitForSelectorAsync("#composer");
+        await carlos.WaitForFunctionAsync("() => (document.getElementById('composer-text')?.value ?? '').includes('goodwill refund is fine')");
+        Assert.Contains("Answer from Lena Legal (Legal)", await carlos.ContentAsync(), StringComparison.Ordinal);
+        await carlos.FocusAsync("#composer-text");
+        await carlos.Keyboard.PressAsync("Control+Enter");
+        await carlos.WaitForSelectorAsync("#composer-replies [data-status=sent]");
+        var path = Path.Combine(Path.GetTempPath(), "switchboard-handover-sent.png");
+        await carlos.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+        output.WriteLine("screenshot: " + path);
+        Assert.Equal(1, await kit.ScalarAsync<long>("SELECT COUNT(*) FROM replies WHERE status = 'sent' AND text LIKE '%goodwill refund is fine%'"));
+        Assert.Empty(errors);
+    }
+}
