@@ -36,6 +36,7 @@ internal static class RoutingSetup
     {
         var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy);
         api.MapRulesApi();
+        api.MapWhatIfApi();
         api.MapConversationActionsApi();
 
         // The inbox's Acknowledge button: a plain form post (antiforgery-checked), then back to the conversation.
