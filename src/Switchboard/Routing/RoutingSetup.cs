@@ -36,6 +36,7 @@ internal static class RoutingSetup
     {
         var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy);
         api.MapRulesApi();
+        api.MapWhatIfApi();
         api.MapConversationActionsApi();
 
         // The inbox's Acknowledge button: a plain form post (antiforgery-checked), then back to the conversation.
@@ -45,5 +46,12 @@ internal static class RoutingSetup
             // Not visible and not found look the same, so ids cannot be probed through the form either.
             return result.Result is NotFound<Api.ProblemDetailsDto> ? Results.NotFound() : Results.LocalRedirect($"/conversations/{id}");
         }).RequireAuthorization().ExcludeFromDescription();
+
+        // The rules page's "Export YAML": the active version as a download.
+        app.MapGet("/rules/export", async (ActiveRules rules, CancellationToken ct) =>
+        {
+            var snap = await rules.GetAsync(ct);
+            return Results.File(System.Text.Encoding.UTF8.GetBytes(snap.Yaml), "text/yaml; charset=utf-8", $"switchboard-rules-v{snap.VersionId}.yaml");
+        }).RequireAuthorization(RulesEndpoints.ManagePolicy).ExcludeFromDescription();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Dapper;
+using Switchboard.Channels.SafeHttp;
 using Switchboard.Storage;
 
 namespace Switchboard.Sla;
@@ -10,6 +11,9 @@ namespace Switchboard.Sla;
 /// marks the row failed (visible in the table; the in-app notification was written regardless). Rows are claimed with
 /// a conditional UPDATE so two processes never send the same row at the same time; a receiver may still see a retry
 /// after a crash between send and commit (at-least-once, as webhooks are everywhere).
+/// The URLs come from the rules a manager edits, so they are user-supplied: every POST goes through
+/// <see cref="SafeHttpClient"/> (no loopback, link-local/metadata, private ranges or redirects). A refused URL is
+/// marked failed at once (retrying cannot make it allowed) with the refusal as its error.
 /// </summary>
 internal sealed class WebhookSender(Database db, SlaSignal signal, TimeProvider time, ILogger<WebhookSender> log)
     : BackgroundService
@@ -20,7 +24,12 @@ internal sealed class WebhookSender(Database db, SlaSignal signal, TimeProvider 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         await Task.Yield();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new SafeHttpClient(new SafeHttpOptions
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+            MaxResponseBytes = 64 * 1024,
+            UserAgent = "Switchboard/1.0 (+escalation webhook)",
+        });
         while (!ct.IsCancellationRequested)
         {
             TimeSpan wait;
@@ -49,7 +58,7 @@ internal sealed class WebhookSender(Database db, SlaSignal signal, TimeProvider 
     }
 
     /// <summary>Sends every due row once; returns how long until the next retry is due (at most the safety interval).</summary>
-    internal async Task<TimeSpan> SendDueAsync(HttpClient http, CancellationToken ct)
+    internal async Task<TimeSpan> SendDueAsync(SafeHttpClient http, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -63,17 +72,20 @@ internal sealed class WebhookSender(Database db, SlaSignal signal, TimeProvider 
                 new { id, now, later = now + 60_000 });
             if (claimed != 1)
                 continue;
-            string? error = null;
-            try
+            string? error;
+            var refused = false;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var target))
+            {
+                (error, refused) = ("not an absolute URL", true);
+            }
+            else
             {
                 using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                using var resp = await http.PostAsync(new Uri(url), content, ct);
-                if (!resp.IsSuccessStatusCode)
-                    error = $"HTTP {(int)resp.StatusCode}";
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
-            {
-                error = ex.Message;
+                var resp = await http.SendApiAsync(HttpMethod.Post, target, null, content, ct);
+                refused = resp.Status == ApiCallStatus.Refused;
+                error = resp.IsSuccess ? null
+                    : resp.Status == ApiCallStatus.Answered ? $"HTTP {resp.HttpStatus}"
+                    : (refused ? "refused: " : "") + (resp.Error ?? resp.Status.ToString());
             }
             var n = attempts + 1;
             var at = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -86,7 +98,7 @@ internal sealed class WebhookSender(Database db, SlaSignal signal, TimeProvider 
                 var backoff = (long)Math.Min(3_600_000, 2_000 * Math.Pow(2, n - 1));
                 await conn.ExecuteAsync(
                     "UPDATE webhook_outbox SET status = @status, attempts = @n, next_attempt_at = @next, last_error = @error WHERE id = @id",
-                    new { status = n >= MaxAttempts ? "failed" : "pending", n, next = at + backoff, error, id });
+                    new { status = refused || n >= MaxAttempts ? "failed" : "pending", n, next = at + backoff, error, id });
                 log.LogWarning("Webhook {Id} attempt {Attempt} failed: {Error}", id, n, error);
             }
         }
