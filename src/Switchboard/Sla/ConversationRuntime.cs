@@ -38,10 +38,10 @@ internal static class ConversationRuntime
             sink?.AddRange(effects);
             foreach (var e in effects)
             {
-                if (await HandleAsync(conn, tx, ctx, row with { AssigneeId = assignee, TeamSlug = state.Team ?? row.TeamSlug }, e) is { } follow)
+                foreach (var follow in await HandleAsync(conn, tx, ctx, row with { AssigneeId = assignee, TeamSlug = state.Team ?? row.TeamSlug }, e))
                 {
-                    if (follow is Assigned a && a.Agent is not null)
-                        assignee = long.Parse(a.Agent, CultureInfo.InvariantCulture);
+                    if (follow is Assigned a)
+                        assignee = a.Agent is null ? null : long.Parse(a.Agent, CultureInfo.InvariantCulture);
                     pending.Enqueue(follow);
                 }
             }
@@ -92,11 +92,11 @@ internal static class ConversationRuntime
         return (string.Join('|', parts[1..^2]), parts[^2], parts[^1]);
     }
 
-    /// <summary>Performs one effect; returns a follow-up event for the clock when the effect changed the assignment.</summary>
-    static async Task<ConversationEvent?> HandleAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, ClockEffect e)
+    /// <summary>Performs one effect; returns the follow-up events for the clock (a changed team or assignee, a policy, a crisis).</summary>
+    static async Task<IReadOnlyList<ConversationEvent>> HandleAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, ClockEffect e)
     {
         if (e.Key is null)
-            return null; // event-time effects (started, met, resolved) are visible in the state and the trace
+            return []; // event-time effects (started, met, resolved) are visible in the state and the trace
         var (policy, metric, level) = SplitKey(e.Key);
         var now = ctx.NowMs;
         var effectId = await conn.ExecuteScalarAsync<long?>(
@@ -107,7 +107,7 @@ internal static class ConversationRuntime
             """,
             new { conv = row.Id, policy, metric, level, kind = e.Kind.ToString(), due = e.At.ToUnixTimeMilliseconds(), now, by = ctx.Actor, reason = e.Reason }, tx);
         if (effectId is null)
-            return null; // already happened: exactly once
+            return []; // already happened: exactly once
         ctx.Touched.Add(row.Id);
         await AuditLog.WriteAsync(conn, tx, AuditEntry.BySystem(ctx.Actor, "sla." + e.Kind.ToString().ToLowerInvariant(), "conversation",
             row.Id.ToString(CultureInfo.InvariantCulture), null, new { policy, metric, level, due = e.At, e.Reason }), ctx.Time);
@@ -115,10 +115,10 @@ internal static class ConversationRuntime
         {
             case EffectKind.Warning:
                 await NotifyAsync(conn, tx, ctx, row, effectId.Value, ["assignee"], "sla_warning", $"SLA warning on #{row.Id}: {e.Reason}");
-                return null;
+                return [];
             case EffectKind.Breach:
                 await NotifyAsync(conn, tx, ctx, row, effectId.Value, ["assignee"], "sla_breach", $"SLA breached on #{row.Id}: {e.Reason}");
-                return null;
+                return [];
             case EffectKind.Escalated:
                 {
                     var n = long.TryParse(level, CultureInfo.InvariantCulture, out var l) ? l : 1;
@@ -126,44 +126,91 @@ internal static class ConversationRuntime
                         $"UPDATE conversations SET escalation_level = {ctx.Db.Greatest}(escalation_level, @n), escalated_at = @now, updated_at = @now WHERE id = @id",
                         new { n, now, id = row.Id }, tx);
                     await NotifyAsync(conn, tx, ctx, row, effectId.Value, e.Targets, "escalation", $"Escalation level {n} on #{row.Id} “{row.Subject}”: {e.Reason}");
-                    return null;
+                    return [];
                 }
             case EffectKind.ReassignDue:
                 {
                     if (row.AssigneeId is not { } current || row.TeamSlug is null)
-                        return null;
+                        return [];
                     var decision = RouteTrace.Parse(row.RouteTrace)?.Decision;
                     var agent = await Assignments.AssignAsync(conn, tx, ctx, row, row.TeamSlug, decision?.Skills ?? [], decision?.Language, current);
-                    return agent is null ? null : new Assigned(ctx.Time.GetUtcNow(), row.TeamSlug, AgentDirectory.Key(agent.Value));
+                    return agent is null ? [] : [new Assigned(ctx.Time.GetUtcNow(), row.TeamSlug, AgentDirectory.Key(agent.Value))];
                 }
             case EffectKind.NoReplyRuleDue:
                 return await NoReplyRuleAsync(conn, tx, ctx, row, effectId.Value, e);
             case EffectKind.SnoozeEnded:
                 await conn.ExecuteAsync("UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = @now WHERE id = @id AND status = 'snoozed'",
                     new { now, id = row.Id }, tx);
-                return null;
+                return [];
             default:
-                return null;
+                return [];
         }
     }
 
-    /// <summary>A time-based rule came due: evaluate its conditions now and apply its actions.</summary>
-    static async Task<ConversationEvent?> NoReplyRuleAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, long effectId, ClockEffect e)
+    /// <summary>
+    /// A time-based rule came due ("no reply 15 minutes after the customer's last message → …"): its conditions are
+    /// evaluated now, on the conversation as it is, and every action applies as it would at routing time: priority,
+    /// approval, labels (added to the trace's decision), notifications, a move to another team (the assignee is
+    /// released and the new team's assignment runs, or the conversation waits in its holding queue), a new SLA
+    /// policy, and the crisis path. The effect row already made this exactly once per customer message.
+    /// </summary>
+    static async Task<IReadOnlyList<ConversationEvent>> NoReplyRuleAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, long effectId, ClockEffect e)
     {
         var rule = ctx.Workspace.NoReplyRules.FirstOrDefault(r => r.Name == e.Policy);
         if (rule is null)
-            return null;
-        var input = new RoutingInput(row.Channel, row.Subject, ctx.Time.GetUtcNow(), Sentiment: row.Sentiment, Intent: row.Intent,
+            return [];
+        var now = ctx.Time.GetUtcNow();
+        var input = new RoutingInput(row.Channel, row.Subject, now, Sentiment: row.Sentiment, Intent: row.Intent,
             Department: row.Department, Urgency: RoutingRuntime.UrgencyLevel(row.Urgency), CurrentTeam: row.TeamSlug);
         var d = RoutingEngine.Evaluate([rule], input, ctx.Workspace);
         if (!d.Trace[0].Matched)
-            return null;
+            return [];
         await conn.ExecuteAsync(
             "UPDATE conversations SET priority = COALESCE(@p, priority), requires_approval = CASE WHEN @a = 1 THEN 1 ELSE requires_approval END, updated_at = @now WHERE id = @id",
             new { p = d.Priority, a = d.RequireApproval ? 1 : 0, now = ctx.NowMs, id = row.Id }, tx);
+        var moveTo = rule.Then.Team;
+        var moving = moveTo is not null && moveTo != row.TeamSlug && ctx.Agents.TeamIds.ContainsKey(moveTo);
+        if (RouteTrace.Parse(row.RouteTrace) is { } trace)
+        {
+            // The trace records what the time-based rule did, so "why is this here?" still answers after a move.
+            var decision = trace.Decision with
+            {
+                Team = moving ? moveTo! : trace.Decision.Team,
+                Priority = d.Priority ?? trace.Decision.Priority,
+                Labels = [.. trace.Decision.Labels.Union(d.Labels, StringComparer.Ordinal)],
+                SlaPolicy = rule.Then.SlaPolicy ?? trace.Decision.SlaPolicy,
+                RequireApproval = trace.Decision.RequireApproval || d.RequireApproval,
+                Crisis = trace.Decision.Crisis || d.Crisis,
+                Explanation = trace.Decision.Explanation + $"; then rule '{rule.Name}' ({e.Reason})",
+            };
+            var rules = trace.Rules.Append(new RuleTraceDto(rule.Name, true, e.Reason ?? "no reply")).ToList();
+            await conn.ExecuteAsync("UPDATE conversations SET route_trace = @t WHERE id = @id",
+                new { t = (trace with { Decision = decision, Rules = rules }).ToJson(), id = row.Id }, tx);
+        }
         if (d.Notify.Count > 0)
             await NotifyAsync(conn, tx, ctx, row, effectId, d.Notify, "rule", $"Rule '{rule.Name}' on #{row.Id}: {e.Reason}");
-        return null;
+
+        var follow = new List<ConversationEvent>();
+        if (moving && ctx.Agents.TeamIds.TryGetValue(moveTo!, out var teamId))
+        {
+            await conn.ExecuteAsync(
+                "UPDATE conversations SET team_id = @teamId, assignee_id = NULL, assigned_at = NULL, holding_since = NULL, updated_at = @now WHERE id = @id",
+                new { teamId, now = ctx.NowMs, id = row.Id }, tx);
+            if (row.AssigneeId is { } previous)
+                ctx.Agents.Freed(previous);
+            var moved = (await ConversationRow.LoadAsync(ctx.Db, conn, tx, row.Id))!;
+            var routed = RouteTrace.Parse(moved.RouteTrace)?.Decision;
+            var agent = await Assignments.AssignAsync(conn, tx, ctx, moved, moveTo!, d.Skills.Count > 0 ? d.Skills : routed?.Skills ?? [], routed?.Language, null);
+            follow.Add(new Assigned(now, moveTo!, agent is { } a ? AgentDirectory.Key(a) : null));
+        }
+        if (rule.Then.SlaPolicy is { } policy)
+        {
+            await conn.ExecuteAsync("UPDATE conversations SET sla_policy = @policy WHERE id = @id", new { policy, id = row.Id }, tx);
+            follow.Add(new PolicyChanged(now, policy));
+        }
+        if (d.Crisis)
+            follow.Add(new CrisisStarted(now, $"rule: {rule.Name}"));
+        return follow;
     }
 
     /// <summary>
