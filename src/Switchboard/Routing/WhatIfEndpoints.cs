@@ -67,6 +67,10 @@ internal static class WhatIfEndpoints
     {
         api.MapPost("/rules/what-if", WhatIfAsync).RequireAuthorization(RulesEndpoints.ManagePolicy).WithTags("Routing rules")
             .WithSummary("Route a message (or a stored conversation's first message) with the active or a draft rule set; stores nothing");
+        api.MapPost("/rules/what-if/replay", (ReplayRequest req, Database db, ActiveRules rules, TimeProvider time, CancellationToken ct) =>
+                WhatIfReplay.ReplayAsync(req, db, rules, time, ct))
+            .RequireAuthorization(RulesEndpoints.ManagePolicy).WithTags("Routing rules")
+            .WithSummary("Replay the last days' stored messages with the active rules and a draft, next to what happened; stores nothing");
         return api;
     }
 

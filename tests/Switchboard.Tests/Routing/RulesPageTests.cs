@@ -4,6 +4,7 @@ using Dapper;
 using Switchboard.Demo;
 using Switchboard.Tests.Infrastructure;
 using Switchboard.Tests.Listening;
+using Switchboard.Tests.Sla;
 using Xunit;
 using static Switchboard.Tests.Sla.SlaTestSupport;
 
@@ -47,6 +48,13 @@ public partial class RulesPageTests
         var draft = Yaml().Replace("team: customer-service\n      priority", "team: marketing\n      priority", StringComparison.Ordinal);
         var whatIf = await Post("rules-whatif", new() { ["Probe.Yaml"] = draft, ["Probe.Text"] = "refund please", ["Probe.Channel"] = "mastodon" });
         Assert.Matches("id=\"whatif-team\">marketing<", whatIf);
+        Assert.Equal(count, Versions());
+
+        // The same draft replayed over the stored week: a stored refund would move, shown next to what happened.
+        Assert.True((await api.PostAsync("/api/posts", Jsonl(SlaTestSupport.Post("page-r1", "refund please", DateTimeOffset.UtcNow.AddMinutes(-5))))).IsSuccessStatusCode);
+        var replay = await Post("rules-whatif", new() { ["Probe.Yaml"] = draft, ["Probe.Replay"] = "7" });
+        Assert.Contains("id=\"replay-result\"", replay, StringComparison.Ordinal);
+        Assert.Matches("id=\"replay-changed\">[1-9][0-9]*<", replay);
         Assert.Equal(count, Versions());
 
         // Save the draft: a new active version with a diff against its predecessor.
