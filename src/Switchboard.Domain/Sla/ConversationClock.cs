@@ -101,7 +101,7 @@ internal static class ConversationClock
         {
             case CustomerMessaged m: OnCustomerMessage(s, m.At, ws, effects); break;
             case AgentReplied r: OnAgentReply(s, r.At, effects); break;
-            case Assigned a: OnAssigned(s, a); break;
+            case Assigned a: OnAssigned(s, a, ws, effects); break;
             case PolicyChanged p: OnPolicyChanged(s, p, ws, effects); break;
             case WaitingOnCustomer w:
                 if (s.Status == ConversationStatus.Open)
@@ -422,9 +422,14 @@ internal static class ConversationClock
         }
     }
 
-    static void OnAssigned(ConversationClockState s, Assigned a)
+    static void OnAssigned(ConversationClockState s, Assigned a, Workspace ws, List<ClockEffect> effects)
     {
+        var moved = s.Team is not null && s.Team != a.Team;
         s.Team = a.Team;
+        // A transfer to another team recomputes the policy: without an explicit one, the new team's default applies
+        // (used business time carries over, as for any policy change).
+        if (moved)
+            OnPolicyChanged(s, new PolicyChanged(a.At, s.Policy), ws, effects);
         if (a.Agent != s.Assignee)
         {
             s.Assignee = a.Agent;

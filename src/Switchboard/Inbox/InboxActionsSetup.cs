@@ -95,18 +95,13 @@ internal static class InboxActionsSetup
         return (result, time.GetUtcNow());
     }
 
-    /// <summary>Resolve and reopen also move the SLA clocks (stop them; owe an answer again).</summary>
+    /// <summary>Every action also moves the SLA clocks: resolve stops them, reopen owes an answer, snooze pauses, a transfer re-applies the policy.</summary>
     private static async Task SyncClocksAsync(HttpContext ctx, ConversationAction action, IReadOnlyList<long> ids)
     {
-        if (action is not (ConversationAction.Resolve or ConversationAction.Reopen))
-        {
-            return;
-        }
-
         var sla = ctx.RequestServices.GetRequiredService<Sla.SlaRuntime>();
         foreach (var id in ids)
         {
-            await sla.SyncStatusAsync(id, action is ConversationAction.Resolve, ctx.User, ctx.RequestAborted);
+            await sla.SyncAsync(id, action, ctx.User, ctx.RequestAborted);
         }
     }
 

@@ -97,8 +97,9 @@ internal sealed class RoutingSession(SlaContext ctx, RoutingRuntime runtime)
         else
         {
             ev = new CustomerMessaged(at);
+            // The customer wrote: a resolved, snoozed or waiting conversation is open again, as its clock is.
             await conn.ExecuteAsync(
-                $"UPDATE conversations SET last_inbound_at = {ctx.Db.Greatest}(COALESCE(last_inbound_at, 0), @at), status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END, updated_at = @now WHERE id = @id",
+                $"UPDATE conversations SET last_inbound_at = {ctx.Db.Greatest}(COALESCE(last_inbound_at, 0), @at), status = CASE WHEN status IN ('resolved', 'snoozed', 'pending') THEN 'open' ELSE status END, snoozed_until = NULL, updated_at = @now WHERE id = @id",
                 new { at = at.ToUnixTimeMilliseconds(), now = nowMs, id = row.Id }, tx);
         }
         var events = new List<ConversationEvent>();

@@ -154,10 +154,12 @@ internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signa
 
     /// <summary>
     /// Brings the SLA clocks in line after another path (the inbox's forms, API and bulk actions) already changed the
-    /// status: a resolve stops the clocks and frees capacity, a reopen owes the customer an answer again. Without this
-    /// a conversation resolved from the inbox would keep its clocks running — the peers' bug this product avoids.
+    /// conversation: a resolve stops the clocks and frees capacity, a reopen owes the customer an answer again, a
+    /// snooze pauses the clocks until it ends (the scheduler wakes the conversation then), and an assignment or
+    /// transfer restarts the assignee's reply timeout and, in another team, applies that team's policy. Without this a
+    /// conversation resolved or snoozed from the inbox would keep its clocks running — the peers' bug this product avoids.
     /// </summary>
-    public async Task SyncStatusAsync(long id, bool resolved, ClaimsPrincipal user, CancellationToken ct)
+    public async Task SyncAsync(long id, ConversationAction action, ClaimsPrincipal user, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -168,7 +170,17 @@ internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signa
                 return;
             var ctx = await SlaContext.CreateAsync(db, conn, tx, rules, time, "inbox", ct);
             var now = time.GetUtcNow();
-            ConversationEvent ev = resolved ? new Resolved(now, user.FindFirstValue(ClaimTypes.Email)) : new CustomerMessaged(now);
+            ConversationEvent? ev = action switch
+            {
+                ConversationAction.Resolve => new Resolved(now, user.FindFirstValue(ClaimTypes.Email)),
+                ConversationAction.Reopen => new CustomerMessaged(now),
+                ConversationAction.Snooze z => new Snoozed(now, z.Until),
+                ConversationAction.Assign when row.TeamSlug is not null && row.SlaState is not null =>
+                    new Assigned(now, row.TeamSlug, row.AssigneeId is { } a ? AgentDirectory.Key(a) : null),
+                _ => null,
+            };
+            if (ev is null)
+                return;
             if (!await ApplyClockAsync(conn, tx, ctx, row, ev, now))
             {
                 await tx.RollbackAsync(ct);

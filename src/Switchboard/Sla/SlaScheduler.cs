@@ -27,6 +27,11 @@ internal sealed class SlaScheduler(Database db, ActiveRules rules, SlaSignal sig
     /// <summary>This instance's lease owner name.</summary>
     public string Instance { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
+    long _iterations;
+
+    /// <summary>Loop turns so far: a sleeping scheduler barely turns; a spinning one would show here (tests watch it).</summary>
+    public long Iterations => Interlocked.Read(ref _iterations);
+
     /// <summary>Seconds from due time to commit, per processed timer (for tests and the benchmark).</summary>
     public event Action<long, TimeSpan>? Fired;
 
@@ -34,13 +39,16 @@ internal sealed class SlaScheduler(Database db, ActiveRules rules, SlaSignal sig
     {
         await Task.Yield();
         var heap = new PriorityQueue<long, long>();
-        var lastRefill = long.MinValue;
+        // Null: re-read now (start, woken by a new timer, or nothing left). Never a sentinel number: `now - MinValue`
+        // overflows, which once left a woken scheduler spinning without re-reading its timers.
+        long? lastRefill = null;
         while (!ct.IsCancellationRequested)
         {
+            Interlocked.Increment(ref _iterations);
             try
             {
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                if (heap.Count == 0 || now - lastRefill >= options.Sweep.TotalMilliseconds)
+                if (heap.Count == 0 || lastRefill is not { } last || now - last >= options.Sweep.TotalMilliseconds)
                 {
                     await RefillAsync(heap, ct);
                     lastRefill = now;
@@ -51,7 +59,7 @@ internal sealed class SlaScheduler(Database db, ActiveRules rules, SlaSignal sig
                     while (heap.TryPeek(out _, out var d) && d <= time.GetUtcNow().ToUnixTimeMilliseconds())
                         heap.Dequeue();
                     if (processed == 0 && heap.Count == 0)
-                        lastRefill = long.MinValue;
+                        lastRefill = null;
                     if (processed > 0 || heap.Count == 0)
                     {
                         await RefillAsync(heap, ct);
@@ -64,10 +72,10 @@ internal sealed class SlaScheduler(Database db, ActiveRules rules, SlaSignal sig
                     }
                     continue;
                 }
-                var untilSweep = TimeSpan.FromMilliseconds(Math.Max(0, lastRefill + options.Sweep.TotalMilliseconds - now));
+                var untilSweep = TimeSpan.FromMilliseconds(Math.Max(0, (lastRefill ?? now) + options.Sweep.TotalMilliseconds - now));
                 var wait = heap.TryPeek(out _, out var next) ? TimeSpan.FromMilliseconds(Math.Min(next - now, untilSweep.TotalMilliseconds)) : untilSweep;
                 if (await signal.WaitAsync(wait, time, ct))
-                    lastRefill = long.MinValue; // woken: new timers were written, re-read
+                    lastRefill = null; // woken: new timers were written, re-read
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -157,6 +157,21 @@ public class ConversationClockTests
     }
 
     [Fact]
+    public void A_transfer_to_another_team_applies_that_teams_default_policy_keeping_used_time()
+    {
+        var s = Opened(Mon(9), out _);
+        (s, var fx) = Do(s, new Assigned(Mon(9, 20), "Press", null));
+        var fr = s.Clocks.Single(c => c.Metric == SlaMetric.FirstResponse);
+        Assert.Equal(("fast", TimeSpan.FromMinutes(20)), (fr.Policy, fr.Consumed));
+        Assert.Equal(Mon(9, 20), fr.Due); // 10 min target, 20 already used: due at once, so the breach is not lost
+        Assert.Contains(fx, f => f.Kind == EffectKind.SlaStarted && f.Policy == "fast");
+        // An assignment inside the same team changes nothing about the policy.
+        var (same, sameFx) = Do(Opened(Mon(9), out _), new Assigned(Mon(9, 20), "Support", "lead@x.test"));
+        Assert.Equal("std", same.Clocks.Single(c => c.Metric == SlaMetric.FirstResponse).Policy);
+        Assert.DoesNotContain(sameFx, f => f.Kind == EffectKind.SlaStarted);
+    }
+
+    [Fact]
     public void Reassignment_and_time_based_rules_come_due_once()
     {
         var s = Opened(Mon(9), out _);

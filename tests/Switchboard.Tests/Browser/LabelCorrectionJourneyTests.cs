@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.Playwright;
 using Switchboard.Tests.Infrastructure;
@@ -56,8 +57,7 @@ public class LabelCorrectionJourneyTests(ITestOutputHelper output)
         // The inbox label filter finds the conversation by its corrected sentiment, and only then.
         await page.GotoAsync(new Uri(server.Address, "/inbox/all").ToString());
         await page.SelectOptionAsync("#label-filters select[name=sentiment]", "neutral");
-        await page.ClickAsync("#label-filters button[type=submit]");
-        await page.WaitForURLAsync("**sentiment=neutral**");
+        await page.NavigateByAsync(() => page.ClickAsync("#label-filters button[type=submit]"), new Regex("sentiment=neutral"));
         Assert.Equal(1, await page.Locator($"#conversation-list [data-conversation='{conversationId}']").CountAsync());
         await page.GotoAsync(new Uri(server.Address, "/inbox/all?sentiment=negative").ToString());
         Assert.Equal(0, await page.Locator($"#conversation-list [data-conversation='{conversationId}']").CountAsync());

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Switchboard.Tests.Infrastructure;
 using Xunit;
@@ -66,8 +67,7 @@ public class TopicJourneyTests(ITestOutputHelper output)
         Assert.StartsWith("1 of ", await page.Locator("#preview-count").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(["Zephyrine", "lounge"], await page.Locator("#preview-list mark").AllInnerTextsAsync());
 
-        await page.ClickAsync("#save-topic");
-        await page.WaitForURLAsync("**/topics");
+        await page.NavigateByAsync(() => page.ClickAsync("#save-topic"), new Regex("/topics$"));
         var row = page.Locator("tr[data-topic]", new PageLocatorOptions { HasText = "Zephyrine lounges" });
         for (var i = 0; i < 60 && await row.Locator("[data-backfilled=true]").CountAsync() == 0; i++)
         {
@@ -79,8 +79,7 @@ public class TopicJourneyTests(ITestOutputHelper output)
 
         // The inbox, filtered with the topic selector.
         await page.GotoAsync(server.Address.ToString());
-        await page.SelectOptionAsync("#topic-filter", new SelectOptionValue { Label = "Zephyrine lounges" });
-        await page.WaitForURLAsync("**topic=*");
+        await page.NavigateByAsync(() => page.SelectOptionAsync("#topic-filter", new SelectOptionValue { Label = "Zephyrine lounges" }), new Regex(@"[?&]topic=\d+"));
         var rows = page.Locator("#conversation-list [data-conversation]");
         Assert.Equal(1, await rows.CountAsync());
         Assert.Contains("Zephyrine lounge", await rows.First.InnerTextAsync(), StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.Demo;
 using Switchboard.Inbox;
@@ -38,6 +39,38 @@ public class SchedulerTests(ITestOutputHelper output)
 
     static Post Refund(int i, DateTimeOffset created) =>
         new($"p{i}", "mastodon", $"refund for order {i} please", created, new Author(Id: $"a{i}", Handle: $"author{i}"));
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_timer_earlier_than_the_ones_the_scheduler_sleeps_toward_fires_on_time_and_the_scheduler_does_not_spin(string provider)
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
+        var scheduler = server.Services.GetRequiredService<SlaScheduler>();
+        using var api = await server.AdminClientAsync();
+        // A first conversation: the scheduler now sleeps toward its warning, 50 minutes away.
+        await ActivateAsync(api, Yaml(firstResponse: "1h"));
+        await api.PostAsync("/api/posts", Jsonl(Post("far", "refund please", DateTimeOffset.UtcNow)));
+        await Task.Delay(500);
+        // A second one under a 3-second policy: its timers are written while the heap holds the far one.
+        await ActivateAsync(api, Yaml(firstResponse: "3s", warnBefore: "1s"));
+        await api.PostAsync("/api/posts", Jsonl(Post("near", "refund please", DateTimeOffset.UtcNow)));
+        var id = await ConversationOfAsync(server.Db, "near");
+        await using var conn = await server.Db.OpenAsync();
+        var breach = await EventuallyAsync(
+            () => conn.QueryFirstOrDefaultAsync<(long Due, long Fired)?>("SELECT due_at, fired_at FROM sla_effects WHERE conversation_id = @id AND kind = 'Breach'", new { id }),
+            b => b is not null, TimeSpan.FromSeconds(15));
+        Assert.NotNull(breach);
+        output.WriteLine($"breach lag {breach.Value.Fired - breach.Value.Due} ms");
+        Assert.InRange(breach.Value.Fired - breach.Value.Due, 0, 1000);
+
+        // Idle with only far timers left: the loop sleeps (a handful of turns), it does not spin.
+        await Task.Delay(300);
+        var before = scheduler.Iterations;
+        await Task.Delay(2000);
+        var turns = scheduler.Iterations - before;
+        output.WriteLine($"{turns} loop turns in 2 s idle");
+        Assert.InRange(turns, 0, 20);
+    }
 
     [Theory]
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]

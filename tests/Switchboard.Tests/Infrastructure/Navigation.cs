@@ -1,0 +1,20 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace Switchboard.Tests.Infrastructure;
+
+/// <summary>Waits for the navigation an action starts, without the race of <c>WaitForURLAsync</c>.</summary>
+internal static class Navigation
+{
+    /// <summary>
+    /// Runs <paramref name="action"/>, then polls until the page's address matches and the new document is parsed.
+    /// <c>WaitForURLAsync</c> after the action checks the address and then subscribes, and can miss a navigation that
+    /// lands in between (playwright-dotnet#3364): it timed journeys out on a loaded machine with the page already there.
+    /// </summary>
+    public static async Task NavigateByAsync(this IPage page, Func<Task> action, Regex url)
+    {
+        await action();
+        await Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+    }
+}
