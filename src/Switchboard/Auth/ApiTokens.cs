@@ -34,7 +34,7 @@ internal static class ApiTokens
             """
             SELECT u.id AS Id, u.email AS Email, u.display_name AS DisplayName, u.role AS Role
             FROM api_tokens t JOIN users u ON u.id = t.user_id
-            WHERE t.token_hash = @h AND t.revoked_at IS NULL
+            WHERE t.token_hash = @h AND t.revoked_at IS NULL AND u.deactivated_at IS NULL
             """, new { h = Hash(token) });
     }
 

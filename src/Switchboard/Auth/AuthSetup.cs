@@ -24,6 +24,7 @@ internal static class AuthSetup
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
                 // An API client gets a 401/403, never an HTML redirect to the sign-in page.
+                o.Events.OnValidatePrincipal = SessionCheck.ValidateAsync;
                 o.Events.OnRedirectToLogin = ctx => Deny(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => Deny(ctx, StatusCodes.Status403Forbidden);
             })

@@ -31,12 +31,16 @@ internal sealed class BearerAuthentication(
 
 internal static class Principal
 {
+    /// <summary>The users.session_stamp a cookie was issued under (<see cref="SessionCheck"/>).</summary>
+    public const string StampClaim = "switchboard:stamp";
+
     public static ClaimsPrincipal For(User user, string scheme) => new(new ClaimsIdentity(
     [
         new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new Claim(ClaimTypes.Email, user.Email),
         new Claim(ClaimTypes.Name, user.DisplayName),
         new Claim(ClaimTypes.Role, user.Role),
+        new Claim(StampClaim, user.SessionStamp.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     ], scheme));
 
     public static long UserId(this ClaimsPrincipal p) =>

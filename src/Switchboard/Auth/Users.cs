@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Identity;
 namespace Switchboard.Auth;
 
 /// <summary>A person who signs in. Roles are admin, manager, agent, trainee, approver, analyst.</summary>
-internal sealed record User(long Id, string Email, string DisplayName, string Role);
+internal sealed record User(long Id, string Email, string DisplayName, string Role)
+{
+    /// <summary>users.session_stamp when the session was issued; a later bump (password reset, deactivation) ends it.</summary>
+    public long SessionStamp { get; init; }
+}
 
 /// <summary>Stores and checks users' passwords with ASP.NET Core's PasswordHasher (PBKDF2, salted, versioned).</summary>
 internal static class Users
@@ -22,8 +26,8 @@ internal static class Users
     /// <summary>Checks a password; rehashes it when the hasher's format has moved on.</summary>
     public static async Task<User?> CheckPasswordAsync(DbConnection conn, string email, string password)
     {
-        var row = await conn.QueryFirstOrDefaultAsync<(long Id, string Email, string DisplayName, string Role, string? Hash)>(
-            "SELECT id, email, display_name, role, password_hash FROM users WHERE email = @e",
+        var row = await conn.QueryFirstOrDefaultAsync<(long Id, string Email, string DisplayName, string Role, string? Hash, long? Deactivated, long Stamp)>(
+            "SELECT id, email, display_name, role, password_hash, deactivated_at, session_stamp FROM users WHERE email = @e",
             new { e = email.Trim().ToLowerInvariant() });
         if (row.Hash is null)
         {
@@ -33,7 +37,8 @@ internal static class Users
         }
 
         var result = Hasher.VerifyHashedPassword(row.Email, row.Hash, password);
-        if (result == PasswordVerificationResult.Failed)
+        // A deactivated person is refused like a wrong password, after the same hashing work.
+        if (result == PasswordVerificationResult.Failed || row.Deactivated is not null)
         {
             return null;
         }
@@ -44,7 +49,7 @@ internal static class Users
                 new { h = HashPassword(row.Email, password), id = row.Id });
         }
 
-        return new User(row.Id, row.Email, row.DisplayName, row.Role);
+        return new User(row.Id, row.Email, row.DisplayName, row.Role) { SessionStamp = row.Stamp };
     }
 
     private static readonly string DummyHash = Hasher.HashPassword("nobody", Guid.NewGuid().ToString());

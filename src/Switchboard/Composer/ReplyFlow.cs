@@ -385,8 +385,8 @@ internal sealed class ReplyFlow(Database db, OutboundSender sender, ComplianceRu
 
     private static async Task<IReadOnlyList<long>> ApproversAsync(DbConnection conn, DbTransaction tx, long? teamId) =>
         [.. await conn.QueryAsync<long>(teamId is null
-            ? "SELECT id FROM users WHERE role = 'admin'"
-            : "SELECT u.id FROM users u JOIN team_members tm ON tm.user_id = u.id WHERE tm.team_id = @teamId AND u.role IN ('approver', 'manager')",
+            ? "SELECT id FROM users WHERE role = 'admin' AND deactivated_at IS NULL"
+            : "SELECT u.id FROM users u JOIN team_members tm ON tm.user_id = u.id WHERE tm.team_id = @teamId AND u.role IN ('approver', 'manager') AND u.deactivated_at IS NULL",
             new { teamId }, tx)];
 
     public static IReadOnlyList<FindingDto> ParseFindings(string? json) =>

@@ -51,7 +51,7 @@ internal sealed class HandoverStore(Database db, ActiveRules rules, InboxFeed fe
     public async Task<IReadOnlyList<ExpertDto>> ExpertsAsync(DbConnection conn, DbTransaction? tx = null)
     {
         var rows = await conn.QueryAsync<(long UserId, string Name, string Email, string Areas)>(
-            "SELECT e.user_id, u.display_name, u.email, e.areas FROM experts e JOIN users u ON u.id = e.user_id ORDER BY u.display_name, e.user_id", transaction: tx);
+            "SELECT e.user_id, u.display_name, u.email, e.areas FROM experts e JOIN users u ON u.id = e.user_id WHERE u.deactivated_at IS NULL ORDER BY u.display_name, e.user_id", transaction: tx);
         return [.. rows.Select(r => new ExpertDto(r.UserId, r.Name, r.Email, SplitAreas(r.Areas)))];
     }
 
@@ -153,7 +153,7 @@ internal sealed class HandoverStore(Database db, ActiveRules rules, InboxFeed fe
         }
 
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var areas = await conn.ExecuteScalarAsync<string?>("SELECT areas FROM experts WHERE user_id = @expertId", new { expertId }, tx);
+        var areas = await conn.ExecuteScalarAsync<string?>("SELECT e.areas FROM experts e JOIN users u ON u.id = e.user_id WHERE e.user_id = @expertId AND u.deactivated_at IS NULL", new { expertId }, tx);
         if (areas is null)
         {
             return Problem(400, $"user {expertId} is not an expert");

@@ -12,6 +12,7 @@ using Switchboard.Handover;
 using Switchboard.Inbox;
 using Switchboard.Ingest;
 using Switchboard.Listening;
+using Switchboard.People;
 using Switchboard.Routing;
 using Switchboard.Storage;
 
@@ -64,6 +65,7 @@ internal static class SwitchboardApp
         builder.AddRouting();
         builder.AddComposer();
         builder.AddHandover();
+        builder.AddPeople();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {
@@ -94,6 +96,7 @@ internal static class SwitchboardApp
         app.MapAudit();
         app.MapComposer(api);
         app.MapHandover(api);
+        app.MapPeople(api);
         return app;
     }
 

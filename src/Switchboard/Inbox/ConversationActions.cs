@@ -103,10 +103,16 @@ internal static class ConversationActions
     /// <summary>The assignee must exist, be allowed to act, and belong to the conversation's team (when it has one).</summary>
     private static async Task<string?> CheckAssigneeAsync(DbConnection conn, DbTransaction tx, ConversationState after, CancellationToken ct)
     {
-        var role = await conn.QueryFirstOrDefaultAsync<string>(new CommandDefinition("SELECT role FROM users WHERE id = @id", new { id = after.AssigneeId }, tx, cancellationToken: ct));
+        var (role, deactivated) = await conn.QueryFirstOrDefaultAsync<(string?, long?)>(new CommandDefinition(
+            "SELECT role, deactivated_at FROM users WHERE id = @id", new { id = after.AssigneeId }, tx, cancellationToken: ct));
         if (role is null)
         {
             return $"no user {after.AssigneeId}";
+        }
+
+        if (deactivated is not null)
+        {
+            return $"user {after.AssigneeId} is deactivated";
         }
 
         if (!Roles.Writers.Contains(role))

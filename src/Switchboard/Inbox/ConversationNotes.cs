@@ -45,7 +45,7 @@ internal static class ConversationNotes
         foreach (var name in Mentions.Parse(text))
         {
             var target = await conn.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
-                "SELECT id FROM users WHERE email LIKE @prefix ESCAPE '\\' ORDER BY id LIMIT 1",
+                "SELECT id FROM users WHERE email LIKE @prefix ESCAPE '\\' AND deactivated_at IS NULL ORDER BY id LIMIT 1",
                 new { prefix = Like(name) + "@%" }, tx, cancellationToken: ct));
             if (target is { } t && t != me && !notified.Contains(t))
             {

@@ -41,6 +41,7 @@ internal sealed class AgentDirectory
             """
             SELECT u.id, u.email, u.display_name, u.role, u.available, u.last_seen_at, u.capacity, u.skills, u.languages, t.slug, tm.is_lead
             FROM users u LEFT JOIN team_members tm ON tm.user_id = u.id LEFT JOIN teams t ON t.id = tm.team_id
+            WHERE u.deactivated_at IS NULL
             ORDER BY u.id, t.id
             """, transaction: tx);
         var agents = rows.GroupBy(r => r.Id).Select(g =>

@@ -213,6 +213,21 @@ internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signa
         return true;
     }
 
+    /// <summary>
+    /// Offers the holding queues of <paramref name="teams"/> to their members again: called when a person got a new team
+    /// seat or more capacity, so a waiting conversation does not wait for the next agent to come online.
+    /// </summary>
+    public async Task<int> OfferHoldingAsync(IReadOnlySet<string> teams, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await BeginAsync(conn, ct);
+        var ctx = await SlaContext.CreateAsync(db, conn, tx, rules, time, "people", ct);
+        var assigned = await Assignments.ReevaluateHoldingAsync(conn, tx, ctx, teams.ToHashSet());
+        await tx.CommitAsync(ct);
+        Committed(ctx);
+        return assigned;
+    }
+
     public async Task<Results<Ok<AvailabilityDto>, ProblemHttpResult>> AvailabilityAsync(AvailabilityRequest? body, ClaimsPrincipal user, CancellationToken ct)
     {
         if (body is null)

@@ -107,6 +107,8 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
             notification = await NotificationStore.AddAsync(conn, null, await InboxFixture.UserIdAsync(server, InboxFixture.Carlos), "test", conversation, "for Carlos only", TimeProvider.System);
         }
 
+        // A person's profile: only admins and managers may read or change it, whoever it is.
+        var person = await InboxFixture.UserIdAsync(server, InboxFixture.Carlos);
         using var ivan = await InboxFixture.SignInAsync(server, InboxFixture.Ivan);   // IT team: not customer service
         using var carlos = await InboxFixture.SignInAsync(server, InboxFixture.Carlos);
         var checkedRoutes = 0;
@@ -119,7 +121,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
                 continue;
             }
 
-            var url = BuildUrl(e.RoutePattern, conversation, author, notification, message, reply, handover);
+            var url = BuildUrl(e.RoutePattern, conversation, author, notification, message, reply, handover, person);
             if (url is null)
             {
                 failures.Add($"{e.RoutePattern.RawText}: no test id for this kind of entity; add it to BuildUrl");
@@ -157,7 +159,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
         Assert.Equal(0, ivanNotifications.GetProperty("unread").GetInt64());
     }
 
-    private static string? BuildUrl(RoutePattern pattern, long conversation, long author, long notification, long message, long reply, long handover)
+    private static string? BuildUrl(RoutePattern pattern, long conversation, long author, long notification, long message, long reply, long handover, long person)
     {
         var parts = new List<string>();
         string? previous = null;
@@ -183,6 +185,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
                             "messages" => message,
                             "replies" or "approvals" => reply,
                             "handovers" or "handover" => handover,
+                            "people" => person,
                             _ => null,
                         };
                         if (id is null)

@@ -52,12 +52,15 @@ internal sealed class RunningServer : IAsyncDisposable
     }
 
     /// <summary>A client authenticated as the demo admin (seeding the demo users when needed).</summary>
-    public async Task<HttpClient> AdminClientAsync()
+    public Task<HttpClient> AdminClientAsync() => ClientForAsync(DemoWorkspace.Agents[0].Email);
+
+    /// <summary>A client authenticated as <paramref name="email"/> with an API token (seeding the demo users when needed).</summary>
+    public async Task<HttpClient> ClientForAsync(string email)
     {
         await DemoWorkspace.SeedAsync(Db, TimeProvider.System);
         await using var conn = await Db.OpenAsync();
-        var user = await Users.FindAsync(conn, DemoWorkspace.Agents[0].Email);
-        return Client(await ApiTokens.CreateAsync(conn, user!.Id, "test", TimeProvider.System));
+        var user = await Users.FindAsync(conn, email) ?? throw new InvalidOperationException($"no user {email}");
+        return Client(await ApiTokens.CreateAsync(conn, user.Id, "test", TimeProvider.System));
     }
 
     public async ValueTask DisposeAsync()

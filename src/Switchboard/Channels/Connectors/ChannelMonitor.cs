@@ -94,7 +94,7 @@ internal sealed class ChannelMonitor(Database db, TimeProvider time, ConnectorOp
         var text = transition == AlertTransition.Clear
             ? $"Channel '{r.Name}' ({r.Kind}) recovered."
             : $"Channel '{r.Name}' ({r.Kind}) is {state}: {verdict.Reason}";
-        var recipients = await conn.QueryAsync<long>("SELECT id FROM users WHERE role IN ('admin', 'manager') ORDER BY id", transaction: tx);
+        var recipients = await conn.QueryAsync<long>("SELECT id FROM users WHERE role IN ('admin', 'manager') AND deactivated_at IS NULL ORDER BY id", transaction: tx);
         foreach (var user in recipients)
             await NotificationStore.AddAsync(conn, tx, user, transition == AlertTransition.Clear ? "channel_recovered" : "channel_alert", null, text, time);
         await AuditLog.WriteAsync(conn, tx, AuditEntry.BySystem("channels",

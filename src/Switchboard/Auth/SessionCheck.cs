@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Security.Claims;
+using Dapper;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Switchboard.Storage;
+
+namespace Switchboard.Auth;
+
+/// <summary>
+/// Re-reads the signed-in person on every cookie-authenticated request. The cookie carries the role it was issued
+/// with for up to 12 sliding hours; without this a demoted manager would keep manager rights, and a deactivated
+/// person would keep working, until it expired. One primary-key read per request.
+/// </summary>
+internal static class SessionCheck
+{
+    public static async Task ValidateAsync(CookieValidatePrincipalContext ctx)
+    {
+        if (ctx.Principal is not { } principal)
+            return;
+        var id = principal.UserId();
+        var db = ctx.HttpContext.RequestServices.GetRequiredService<Database>();
+        await using var conn = await db.OpenAsync(ctx.HttpContext.RequestAborted);
+        var row = await conn.QueryFirstOrDefaultAsync<(long Id, string Email, string Name, string Role, long? Deactivated, long Stamp)>(
+            "SELECT id, email, display_name, role, deactivated_at, session_stamp FROM users WHERE id = @id", new { id });
+        var issuedUnder = long.TryParse(principal.FindFirstValue(Principal.StampClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
+        if (row.Id == 0 || row.Deactivated is not null || row.Stamp != issuedUnder)
+        {
+            ctx.RejectPrincipal();
+            await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return;
+        }
+
+        if (principal.FindFirstValue(ClaimTypes.Role) != row.Role || principal.FindFirstValue(ClaimTypes.Name) != row.Name
+            || principal.FindFirstValue(ClaimTypes.Email) != row.Email)
+        {
+            // A changed role applies to this very request, and the renewed cookie carries it from now on.
+            ctx.ReplacePrincipal(Principal.For(new User(row.Id, row.Email, row.Name, row.Role) { SessionStamp = row.Stamp },
+                CookieAuthenticationDefaults.AuthenticationScheme));
+            ctx.ShouldRenew = true;
+        }
+    }
+}

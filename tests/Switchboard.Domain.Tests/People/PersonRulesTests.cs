@@ -1,0 +1,110 @@
+using Switchboard.People;
+using Xunit;
+
+namespace Switchboard.Tests.People;
+
+public class PersonRulesTests
+{
+    static readonly IReadOnlySet<string> Teams = new HashSet<string>(["customer-service", "public-relations"]);
+
+    static PersonProfile Valid() => new("Ana Ruiz", "agent", [new("customer-service", false)], ["mastodon"], ["Technical"], ["en"], 4, []);
+
+    [Fact]
+    public void A_profile_is_normalised_skills_to_their_standard_spelling_codes_to_lower_case_duplicates_dropped()
+    {
+        var (p, errors) = PersonRules.Check(Valid() with
+        {
+            Name = "  Ana Ruiz ",
+            Role = "Agent",
+            Teams = [new(" Customer-Service ", true)],
+            Channels = ["Mastodon", "mastodon", " "],
+            Skills = ["technical", "Technical", "French cuisine"],
+            Languages = ["EN", "fr", "en"],
+            ExpertAreas = ["Legal", "legal"],
+        }, Teams);
+        Assert.Empty(errors);
+        Assert.Equal(new PersonProfile("Ana Ruiz", "agent", [new("customer-service", true)], ["mastodon"], ["Technical", "French cuisine"], ["en", "fr"], 4, ["Legal"]),
+            p! with { Teams = [.. p.Teams], Channels = [.. p.Channels], Skills = [.. p.Skills], Languages = [.. p.Languages], ExpertAreas = [.. p.ExpertAreas] },
+            new ProfileComparer());
+    }
+
+    [Fact]
+    public void Every_bad_field_is_named_with_its_index()
+    {
+        var (p, errors) = PersonRules.Check(new PersonProfile("", "boss", [new("sales", false), new("customer-service", false), new("customer-service", true)],
+            ["Slack channel!"], ["a,b"], ["english"], 9999, [new string('x', 61)]), Teams);
+        Assert.Null(p);
+        Assert.Equal([
+            "name: required",
+            "role: 'boss' is not one of admin, manager, agent, trainee, approver, analyst",
+            "teams[0].team: unknown team 'sales'",
+            "teams[2].team: 'customer-service' is listed twice",
+            "channels[0]: 'Slack channel!' — lower-case letters, digits, '.', '_' or '-' (at most 40), e.g. mastodon",
+            "skills[0]: 'a,b' — at most 40 printable characters, no comma",
+            "languages[0]: 'english' — a two-letter ISO 639-1 code, e.g. en",
+            $"expert_areas[0]: '{new string('x', 60)}…' — at most 60 printable characters",
+            "capacity: between 0 and 500 open conversations (0: never assigned automatically)",
+        ], errors);
+    }
+
+    [Fact]
+    public void Hostile_and_oversized_input_is_refused_without_throwing()
+    {
+        var many = Enumerable.Range(0, 10_000).Select(i => "c" + i).ToList();
+        var (p, errors) = PersonRules.Check(Valid() with
+        {
+            Name = "Ana\u0000<script>",
+            Channels = many,
+            Skills = many,
+            Languages = many,
+            ExpertAreas = many,
+            Teams = [.. Enumerable.Repeat(new TeamSeat("customer-service", false), 1000)]
+        }, Teams);
+        Assert.Null(p);
+        Assert.Contains("name: at most 100 printable characters", errors);
+        Assert.Contains("teams: at most 20", errors);
+        Assert.Contains("channels: at most 20", errors);
+        Assert.Contains("skills: at most 30", errors);
+        Assert.Contains("languages: at most 20", errors);
+        Assert.Contains("expert_areas: at most 10", errors);
+        // Null lists and members (a JSON body with nulls) are treated as empty, not as a crash.
+        var (q, e2) = PersonRules.Check(new PersonProfile("Bo", "agent", null!, null!, [null!], null!, 0, null!), Teams);
+        Assert.Empty(e2);
+        Assert.Empty(q!.Teams);
+    }
+
+    [Theory]
+    [InlineData("admin", false, "agent", "admin", null)]
+    [InlineData("admin", true, "admin", "manager", "an admin cannot remove their own admin role; ask another admin")]
+    [InlineData("manager", false, "agent", "trainee", null)]
+    [InlineData("manager", false, null, "agent", null)]
+    [InlineData("manager", false, "agent", "admin", "only an admin can grant the admin role or change an admin")]
+    [InlineData("manager", false, "admin", "admin", "only an admin can grant the admin role or change an admin")]
+    [InlineData("manager", true, "manager", "agent", "a manager cannot change their own role")]
+    [InlineData("manager", true, "manager", "manager", null)]
+    [InlineData("agent", false, "agent", "agent", "only admins and managers manage people")]
+    [InlineData("analyst", false, null, "agent", "only admins and managers manage people")]
+    public void Who_may_change_whom(string editor, bool self, string? current, string next, string? refusal) =>
+        Assert.Equal(refusal, PersonRules.MayChange(editor, self, current, next));
+
+    [Theory]
+    [InlineData("admin", false, "admin", null)]
+    [InlineData("admin", true, "admin", "you cannot deactivate yourself; ask another admin or manager")]
+    [InlineData("manager", false, "agent", null)]
+    [InlineData("manager", false, "manager", null)]
+    [InlineData("manager", true, "manager", "you cannot deactivate yourself; ask another admin or manager")]
+    [InlineData("manager", false, "admin", "only an admin can deactivate or reactivate an admin")]
+    [InlineData("approver", false, "agent", "only admins and managers manage people")]
+    [InlineData("", false, "agent", "only admins and managers manage people")]
+    public void Who_may_deactivate_whom(string editor, bool self, string target, string? refusal) =>
+        Assert.Equal(refusal, PersonRules.MayDeactivate(editor, self, target));
+
+    sealed class ProfileComparer : IEqualityComparer<PersonProfile>
+    {
+        public bool Equals(PersonProfile? a, PersonProfile? b) => a is not null && b is not null && a.Name == b.Name && a.Role == b.Role
+            && a.Teams.SequenceEqual(b.Teams) && a.Channels.SequenceEqual(b.Channels) && a.Skills.SequenceEqual(b.Skills)
+            && a.Languages.SequenceEqual(b.Languages) && a.Capacity == b.Capacity && a.ExpertAreas.SequenceEqual(b.ExpertAreas);
+
+        public int GetHashCode(PersonProfile p) => p.Name.GetHashCode(StringComparison.Ordinal);
+    }
+}

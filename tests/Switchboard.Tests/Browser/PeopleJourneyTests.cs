@@ -1,0 +1,94 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Switchboard.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Switchboard.Tests.Browser;
+
+/// <summary>
+/// A manager adds a person from /people in Debian's chromium: a wrong language code is refused with the field named
+/// and the typed form kept; fixed, the person appears in the table and in the team's skills matrix; then edited, then deactivated.
+/// </summary>
+public class PeopleJourneyTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_manager_adds_a_person_fixes_a_refused_field_sees_the_skills_matrix_change_and_deactivates_them()
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
+        using var admin = await server.AdminClientAsync(); // seeds the demo people
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") { errors.Add(m.Text); } };
+        await page.GotoAsync(new Uri(server.Address, "/login").ToString());
+        await page.FillAsync("input[name=email]", "maria@demo.switchboard.local");
+        await page.FillAsync("input[name=password]", "switchboard-demo");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("#inbox");
+
+        await page.ClickAsync("a.nav-link[href='/people']");
+        await page.WaitForSelectorAsync("#people-table");
+        var technical = page.Locator("#skills-matrix tr[data-team=customer-service] td").Nth(6); // Technical column
+        var before = (await technical.InnerTextAsync()).Trim();
+        Assert.Equal("1 / 1", before); // Carlos
+
+        await page.ClickAsync("#new-person");
+        await page.FillAsync("#person-email", "nadia@example.test");
+        await page.FillAsync("#person-name", "Nadia Night");
+        await page.CheckAsync("input[name=team][value=customer-service]");
+        await page.CheckAsync("input[name=skill][value=Technical]");
+        await page.FillAsync("#person-languages", "en, arabic");
+        await page.FillAsync("#person-capacity", "4");
+        await page.FillAsync("#person-password", "a long enough password");
+        await page.ClickAsync("#save-person");
+        await page.WaitForSelectorAsync("#people-error");
+        Assert.Contains("languages[1]: 'arabic'", await page.InnerTextAsync("#people-error"), StringComparison.Ordinal);
+        // What was typed is still there to fix.
+        Assert.Equal("Nadia Night", await page.InputValueAsync("#person-name"));
+        Assert.True(await page.IsCheckedAsync("input[name=skill][value=Technical]"));
+
+        await page.FillAsync("#person-languages", "en, ar");
+        await page.FillAsync("#person-password", "a long enough password");
+        await page.ClickAsync("#save-person");
+        await page.WaitForSelectorAsync("#people-saved");
+        var row = page.Locator("#people-table tr[data-person]", new PageLocatorOptions { HasText = "nadia@example.test" });
+        Assert.Contains("Customer Service", await row.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("2 / 2", (await technical.InnerTextAsync()).Trim());
+
+        await row.Locator("a", new LocatorLocatorOptions { HasText = "Edit" }).ClickAsync();
+        await page.WaitForSelectorAsync("#person-form");
+        await page.FillAsync("#person-capacity", "2");
+        await page.ClickAsync("#save-person");
+        await page.WaitForSelectorAsync("#people-saved");
+        Assert.Contains("0 / 2", await row.InnerTextAsync(), StringComparison.Ordinal);
+
+        // Nadia leaves: deactivated after ticking the box that spells out what happens; the matrix no longer counts her.
+        await row.Locator("a", new LocatorLocatorOptions { HasText = "Edit" }).ClickAsync();
+        await page.WaitForSelectorAsync("#deactivate-person");
+        await page.CheckAsync("#confirm-deactivate");
+        await page.ClickAsync("#deactivate-person");
+        await page.WaitForSelectorAsync("#people-saved >> text=deactivated");
+        Assert.Equal("deactivated", await row.GetAttributeAsync("class"));
+        Assert.Equal("1 / 1", (await technical.InnerTextAsync()).Trim());
+        await row.Locator("a", new LocatorLocatorOptions { HasText = "Edit" }).ClickAsync();
+        await page.WaitForSelectorAsync("#reactivate-person");
+
+        var people = await admin.GetFromJsonAsync<JsonElement>("/api/people");
+        var nadia = people.EnumerateArray().Single(p => p.GetProperty("email").GetString() == "nadia@example.test");
+        Assert.Equal(["en", "ar"], nadia.GetProperty("languages").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal(2, nadia.GetProperty("capacity").GetInt32());
+        Assert.False(nadia.GetProperty("active").GetBoolean());
+        var shot = Path.Combine(Path.GetTempPath(), "switchboard-people.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+        output.WriteLine("screenshot: " + shot);
+        Assert.Empty(errors);
+    }
+}
