@@ -93,6 +93,7 @@ internal static class SwitchboardApp
         app.MapClassification();
         app.MapRouting();
         app.MapInboxActions();
+        app.MapConversationLabels();
         app.MapAudit();
         app.MapComposer(api);
         app.MapHandover(api);

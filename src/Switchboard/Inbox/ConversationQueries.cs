@@ -28,7 +28,11 @@ public sealed record ConversationSummary(
     DateTimeOffset? NextDueAt = null,
     long EscalationLevel = 0,
     DateTimeOffset? HoldingSince = null,
-    DateTimeOffset? SnoozedUntil = null);
+    DateTimeOffset? SnoozedUntil = null)
+{
+    /// <summary>Labels on the conversation (conversation_labels), alphabetical.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
+}
 
 /// <summary>A message of a conversation's thread.</summary>
 public sealed record ThreadMessage(
@@ -67,7 +71,8 @@ public sealed partial record ConversationFilter(
     string? Department = null,
     long? TopicId = null,
     string? LabelName = null,
-    string? LabelValue = null);
+    string? LabelValue = null,
+    string? ConversationLabel = null);
 
 public sealed record ConversationPage(IReadOnlyList<ConversationSummary> Items, string? NextCursor);
 
@@ -153,6 +158,12 @@ internal static class ConversationQueries
             p.Add("labelValue", filter.LabelValue);
         }
 
+        if (filter.ConversationLabel is not null)
+        {
+            where.Add("EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = c.id AND cl.label = @conversationLabel)");
+            p.Add("conversationLabel", filter.ConversationLabel);
+        }
+
         if (filter.UnassignedOnly)
         {
             where.Add("c.assignee_id IS NULL");
@@ -175,7 +186,8 @@ internal static class ConversationQueries
             next = order.Encode(last);
         }
 
-        return new ConversationPage(rows, next);
+        var labels = await ConversationLabels.ForAsync(conn, [.. rows.Select(r => r.Id)], ct);
+        return new ConversationPage([.. rows.Select(r => labels.Contains(r.Id) ? r with { Labels = [.. labels[r.Id]] } : r)], next);
     }
 
     /// <summary>One conversation with its thread, or null when it does not exist or lies outside the caller's scope.</summary>
@@ -213,7 +225,8 @@ internal static class ConversationQueries
                 a.Verified is null ? null : a.Verified != 0, a.Conversations);
         }
 
-        return new ConversationDetail(row.ToSummary(), row.RouteReason, author, messages);
+        var summary = row.ToSummary() with { Labels = await ConversationLabels.ListAsync(conn, null, id, ct) };
+        return new ConversationDetail(summary, row.RouteReason, author, messages);
     }
 
     public static string EncodeCursor(long lastMessageAt, long id) =>

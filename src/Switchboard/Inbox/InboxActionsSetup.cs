@@ -54,7 +54,7 @@ internal static class InboxActionsSetup
             ApiActionAsync(id, new ConversationAction.Resolve(), ctx, db, feed, time)).RequireAuthorization(Policies.InboxWrite).WithSummary("Resolve");
         api.MapPost("/conversations/{id:long}/reopen", ([FromRoute] long id, HttpContext ctx, Database db, InboxFeed feed, TimeProvider time) =>
             ApiActionAsync(id, new ConversationAction.Reopen(), ctx, db, feed, time)).RequireAuthorization(Policies.InboxWrite).WithSummary("Reopen");
-        api.MapPost("/bulk", BulkApiAsync).RequireAuthorization(Policies.InboxWrite).WithSummary("Apply one action to up to 200 conversations");
+        api.MapPost("/bulk", BulkApiAsync).RequireAuthorization(Policies.InboxWrite).WithSummary("Apply one action (assign, resolve, reopen, snooze, label, unlabel) to up to 200 conversations");
         api.MapGet("/conversations/{id:long}/notes", NotesApiAsync).RequireAuthorization(Policies.InboxRead).WithSummary("Internal notes of a conversation");
         api.MapPost("/conversations/{id:long}/notes", AddNoteApiAsync).RequireAuthorization(Policies.InboxWrite).WithSummary("Add an internal note; @name mentions notify");
         api.MapGet("/authors/{id:long}", AuthorApiAsync).RequireAuthorization(Policies.InboxRead).WithSummary("Author panel: profile, influence, tags, notes, past conversations");
@@ -163,12 +163,12 @@ internal static class InboxActionsSetup
         };
     }
 
-    private static async Task<IResult> BulkFormAsync([FromForm] string? ids, [FromForm] string? action, [FromForm] string? assignee, [FromForm] string? returnUrl,
+    private static async Task<IResult> BulkFormAsync([FromForm] string? ids, [FromForm] string? action, [FromForm] string? assignee, [FromForm] string? label, [FromForm] string? returnUrl,
         HttpContext ctx, Database db, InboxFeed feed, TimeProvider time)
     {
         var parsed = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1).ToList();
-        var result = await BulkAsync(new BulkRequest(parsed, action ?? "", assignee, null, null), ctx, db, feed, time);
+        var result = await BulkAsync(new BulkRequest(parsed, action ?? "", assignee, null, null, label), ctx, db, feed, time);
         var back = Local(returnUrl) ?? "/inbox/all";
         return result.Error is not null
             ? Results.LocalRedirect(WithNotice(back, result.Error))
@@ -308,6 +308,11 @@ internal static class InboxActionsSetup
             return new BulkResponse([], "ids must be positive conversation ids");
         }
 
+        if (body.Action is "label" or "unlabel")
+        {
+            return await ConversationLabelsEndpoints.BulkAsync(body.Ids, body.Label, body.Action == "label", ctx, db, feed, time);
+        }
+
         ConversationAction action;
         switch (body.Action)
         {
@@ -330,7 +335,7 @@ internal static class InboxActionsSetup
                 action = new ConversationAction.Snooze(until);
                 break;
             default:
-                return new BulkResponse([], "action must be assign, resolve, reopen or snooze (with until)");
+                return new BulkResponse([], "action must be assign, resolve, reopen, snooze (with until), label or unlabel (with label)");
         }
 
         // One transaction: the selection changes together, and each conversation is checked against the scope on
@@ -367,7 +372,8 @@ internal static class InboxActionsSetup
         return r.Error is not null ? Problems.BadRequest(r.Error) : TypedResults.Ok(r);
     }
 
-    private static async Task<IResult> ViewApiAsync([FromRoute] string view, string? team, string? sort, string? cursor, HttpContext ctx, Database db, TimeProvider time)
+    private static async Task<IResult> ViewApiAsync([FromRoute] string view, string? team, string? sort, string? cursor, long? topic,
+        string? sentiment, string? intent, string? department, string? label, HttpContext ctx, Database db, TimeProvider time)
     {
         string[] views = ["mine", "teams", "unassigned", "holding", "breaching", "escalated", "all"];
         if (!views.Contains(view))
@@ -386,9 +392,23 @@ internal static class InboxActionsSetup
             return Problems.BadRequest("the cursor is not one this server issued");
         }
 
+        // The same label selectors as the inbox page; unlike the page (which shows an unfiltered list for an edited
+        // link), the API says which value it could not use.
+        var labels = Classification.Corrections.InboxLabelFilter.From(ctx.Request.Query);
+        foreach (var (name, given, used) in new[] { ("sentiment", sentiment, labels.Sentiment), ("intent", intent, labels.Intent),
+                     ("department", department, labels.Department), ("label", label, labels.Label) })
+        {
+            if (!string.IsNullOrEmpty(given) && used is null)
+            {
+                return Problems.BadRequest(name == "label"
+                    ? "label must be a conversation label (e.g. billing) or name:value of a custom label (e.g. complaint_reason:Late Flight)"
+                    : $"{name} '{given}' is not one of the {name} labels");
+            }
+        }
+
+        var r = new InboxListRequest(InboxViews.Parse(view), string.IsNullOrWhiteSpace(team) ? null : team, s, cursor, topic, labels);
         await using var conn = await db.OpenAsync(ctx.RequestAborted);
         var scope = await AccessScope.LoadAsync(conn, ctx.User);
-        var r = new InboxListRequest(InboxViews.Parse(view), string.IsNullOrWhiteSpace(team) ? null : team, s, cursor);
         try
         {
             var page = await ConversationQueries.ListAsync(conn, InboxViews.FilterFor(r, scope, time.GetUtcNow()), cursor, InboxViews.PageSize, ctx.RequestAborted);
@@ -477,6 +497,6 @@ internal sealed record NoteRequest(string? Text);
 
 internal sealed record TagRequest(string? Tag);
 
-internal sealed record BulkRequest(IReadOnlyList<long> Ids, string Action, string? Assignee, string? Team, DateTimeOffset? Until);
+internal sealed record BulkRequest(IReadOnlyList<long> Ids, string Action, string? Assignee, string? Team, DateTimeOffset? Until, string? Label = null);
 
 internal sealed record BulkResponse(IReadOnlyList<ActionResult> Results, string? Error);

@@ -239,17 +239,21 @@ internal static class IngestBatch
 
     /// <summary>
     /// Before a merged orphan conversation is deleted, everything that refers to it joins the surviving conversation:
-    /// notifications, notes, replies and drafts, and the SLA effects already recorded (their exactly-once keys move
+    /// notifications, notes, replies and drafts, hand-overs, labels (once each), and the SLA effects already recorded (their exactly-once keys move
     /// with them; one that the survivor already has is dropped, detached from its webhook first). The orphan's running
     /// timer is dropped: the surviving conversation's clock is the one that counts.
     /// </summary>
     private static async Task MoveDependentsAsync(DbConnection conn, DbTransaction tx, long from, long to)
     {
         var p = new { from, to };
-        foreach (var table in new[] { "notifications", "replies", "conversation_notes" })
+        foreach (var table in new[] { "notifications", "replies", "conversation_notes", "handovers" })
         {
             await conn.ExecuteAsync($"UPDATE {table} SET conversation_id = @to WHERE conversation_id = @from", p, tx);
         }
+
+        await conn.ExecuteAsync(
+            "DELETE FROM conversation_labels WHERE conversation_id = @from AND label IN (SELECT label FROM conversation_labels WHERE conversation_id = @to)", p, tx);
+        await conn.ExecuteAsync("UPDATE conversation_labels SET conversation_id = @to WHERE conversation_id = @from", p, tx);
 
         await conn.ExecuteAsync(
             "DELETE FROM reply_drafts WHERE conversation_id = @from AND user_id IN (SELECT user_id FROM reply_drafts WHERE conversation_id = @to)", p, tx);

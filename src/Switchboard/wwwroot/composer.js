@@ -141,7 +141,14 @@
     fetch("/api/conversations/" + conversation + "/presence", { method: "POST", credentials: "same-origin", headers: json, body: "{}" });
   }
 
-  text.addEventListener("input", () => {
+  text.addEventListener("input", (e) => {
+    // "/" at the start or after a space opens the canned replies. Decided on the input event, where the slash is
+    // already in the text: a timer started on keydown could run after the next keystrokes (chromium serves input
+    // before timers under load) and then look for the slash in the wrong place.
+    if (e.inputType === "insertText" && e.data === "/" && menu.hidden) {
+      const at = text.selectionStart - 1;
+      if (at === 0 || /\s/.test(text.value[at - 1])) openMenu(at);
+    }
     updateCount();
     root.dataset.draftSaved = "0";
     saveDraft();
@@ -227,10 +234,6 @@
       e.preventDefault();
       openMenu(-1);
       return;
-    }
-    if (e.key === "/" && !e.ctrlKey && !e.metaKey) {
-      const before = text.value.slice(0, text.selectionStart);
-      if (before === "" || /\s$/.test(before)) setTimeout(() => openMenu(text.selectionStart - 1), 0);
     }
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();

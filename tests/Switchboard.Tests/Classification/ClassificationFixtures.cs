@@ -94,10 +94,14 @@ internal static class ClassificationFixtures
     public static object Post(string id, string text, string created = "2026-11-22T10:00:00Z") =>
         new { id, channel = "mastodon", text, created_at = created, author = new { id = "u" + id, handle = "user" + id } };
 
-    /// <summary>Posts one message through the API and returns its message id and conversation id.</summary>
+    /// <summary>
+    /// Posts one message, written now, through the API and returns its message id and conversation id. Now, not a
+    /// fixed date: the accuracy report counts a message in the week it was written and its correction in the week it
+    /// was made, so a fixed date would put them in different weeks once the suite runs a week later.
+    /// </summary>
     public static async Task<(long MessageId, long ConversationId)> PostOneAsync(HttpClient api, RunningServer server, string id, string text)
     {
-        var r = await api.PostAsync("/api/posts", Jsonl(Post(id, text)));
+        var r = await api.PostAsync("/api/posts", Jsonl(Post(id, text, DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture))));
         r.EnsureSuccessStatusCode();
         await using var conn = await server.Db.OpenAsync();
         return await conn.QueryFirstAsync<(long, long)>("SELECT id, conversation_id FROM messages WHERE external_id = @id", new { id });

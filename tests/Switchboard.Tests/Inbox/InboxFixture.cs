@@ -47,10 +47,20 @@ internal static partial class InboxFixture
     public static string Post(string id, string text, string? handle = null, string created = "2026-11-22T10:00:00Z") =>
         JsonSerializer.Serialize(new { id, channel = "mastodon", text, created_at = created, author = new { id = "u" + id, handle = handle ?? "user" + id, name = "Name " + id } });
 
-    /// <summary>Ingests posts as the admin and returns conversation ids by post id.</summary>
+    /// <summary>
+    /// Ingests posts as the admin and returns conversation ids by post id. Nobody is on shift: every user is marked
+    /// unavailable first, so the conversations wait unassigned in their team's holding queue whatever the hour the
+    /// suite runs (the default workspace's office calendar would otherwise put agents on shift on weekdays 08–18 UTC
+    /// and routing would assign them). Tests assign by hand from there.
+    /// </summary>
     public static async Task<Dictionary<string, long>> IngestAsync(RunningServer server, params (string Id, string Text)[] posts)
     {
         using var admin = await server.AdminClientAsync();
+        await using (var off = await server.Db.OpenAsync())
+        {
+            await off.ExecuteAsync("UPDATE users SET available = 0");
+        }
+
         var body = string.Join('\n', posts.Select((p, i) => Post(p.Id, p.Text, created: $"2026-11-22T10:{i:00}:00Z")));
         var r = await admin.PostAsync("/api/posts", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
         r.EnsureSuccessStatusCode();

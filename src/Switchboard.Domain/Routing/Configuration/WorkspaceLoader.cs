@@ -723,11 +723,21 @@ internal static partial class WorkspaceLoader
                 var notify = StrList(a, "notify", ap);
                 for (var i = 0; i < notify.Count; i++)
                     CheckTarget(notify[i], $"{ap}.notify[{i}]", a["notify"], agents);
+                // Labels land on the conversation, so they follow the inbox's one spelling (Inbox/ConversationLabel).
+                var labels = new List<string>();
+                foreach (var (raw, i) in StrList(a, "labels", ap).Select((l, i) => (l, i)))
+                {
+                    var (label, why) = Inbox.ConversationLabel.Normalize(raw);
+                    if (label is null)
+                        Error($"{ap}.labels[{i}]", a["labels"], why!);
+                    else if (!labels.Contains(label))
+                        labels.Add(label);
+                }
                 actions = new RuleActions
                 {
                     Team = team,
                     Priority = priority,
-                    Labels = StrList(a, "labels", ap),
+                    Labels = labels,
                     SlaPolicy = policy,
                     Skills = StrList(a, "skills", ap),
                     RequireApproval = Bool(a, "require_approval", ap) ?? false,

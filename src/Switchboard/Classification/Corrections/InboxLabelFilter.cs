@@ -4,8 +4,8 @@ using Switchboard.Inbox;
 namespace Switchboard.Classification.Corrections;
 
 /// <summary>
-/// The inbox list's label selectors: sentiment, intent, department and one custom label ("name:value", e.g.
-/// complaint_reason:Late Flight). Read from the page's query string; values that are not labels are ignored, so an
+/// The inbox list's label selectors: sentiment, intent, department and one label: a classifier's ("name:value", e.g.
+/// complaint_reason:Late Flight) or, without a colon, a conversation label ("billing"). Read from the page's query string; values that are not labels are ignored, so an
 /// edited link shows an unfiltered list rather than an error.
 /// </summary>
 public sealed record InboxLabelFilter(string? Sentiment = null, string? Intent = null, string? Department = null, string? Label = null)
@@ -23,7 +23,7 @@ public sealed record InboxLabelFilter(string? Sentiment = null, string? Intent =
             Pick(query["sentiment"], LabelCatalog.Sentiments),
             Pick(query["intent"], LabelCatalog.Intents),
             Pick(query["department"], LabelCatalog.Departments, StringComparison.OrdinalIgnoreCase),
-            ParseLabel(label) is null ? null : label);
+            ParseLabel(label) is not null || Inbox.ConversationLabel.Normalize(label).Label is not null ? label : null);
     }
 
     /// <summary>Splits "name:value"; null when it is not a custom label name followed by a value.</summary>
@@ -55,6 +55,8 @@ public sealed record InboxLabelFilter(string? Sentiment = null, string? Intent =
             Department = Department is null or "none" ? f.Department : Department,
             LabelName = custom?.Name ?? f.LabelName,
             LabelValue = custom?.Value ?? f.LabelValue,
+            // Without a colon it is a conversation label ("billing"), in its one spelling.
+            ConversationLabel = custom is null && Label is not null ? Inbox.ConversationLabel.Normalize(Label).Label ?? f.ConversationLabel : f.ConversationLabel,
         };
     }
 
