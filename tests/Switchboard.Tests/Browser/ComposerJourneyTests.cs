@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Switchboard.Tests.Composer;
+using Switchboard.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -11,19 +12,9 @@ namespace Switchboard.Tests.Browser;
 /// </summary>
 public class ComposerJourneyTests(ITestOutputHelper output)
 {
-    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
-        await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"],
-        });
-
     private async Task<IPage> SignInAsync(IBrowser browser, ComposerKit kit, string name, List<string> errors, bool openConversation = true)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        var page = await context.NewPageAsync();
+        var page = await Chromium.NewPageAsync(browser);
         page.Console += (_, m) =>
         {
             // 409 (collision) and 422 (blocked) are answers the composer expects and shows; chromium still logs them.
@@ -32,11 +23,7 @@ public class ComposerJourneyTests(ITestOutputHelper output)
                 errors.Add(name + ": " + m.Text);
             }
         };
-        await page.GotoAsync(new Uri(kit.Server.Address, "/login").ToString());
-        await page.FillAsync("input[name=email]", ComposerKit.Email(name));
-        await page.FillAsync("input[name=password]", ComposerKit.Password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("#inbox");
+        await page.SignInAsync(kit.Server.Address, ComposerKit.Email(name), ComposerKit.Password);
         if (!openConversation)
         {
             return page;
@@ -59,7 +46,7 @@ public class ComposerJourneyTests(ITestOutputHelper output)
     {
         await using var kit = await ComposerKit.StartAsync("sqlite");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var errors = new List<string>();
         var page = await SignInAsync(browser, kit, "carlos", errors);
 
@@ -93,7 +80,7 @@ public class ComposerJourneyTests(ITestOutputHelper output)
     {
         await using var kit = await ComposerKit.StartAsync("sqlite");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var errors = new List<string>();
         var page = await SignInAsync(browser, kit, "carlos", errors);
 
@@ -121,7 +108,7 @@ public class ComposerJourneyTests(ITestOutputHelper output)
     {
         await using var kit = await ComposerKit.StartAsync("sqlite");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var errors = new List<string>();
         var tom = await SignInAsync(browser, kit, "tom", errors);
 
@@ -160,7 +147,7 @@ public class ComposerJourneyTests(ITestOutputHelper output)
     {
         await using var kit = await ComposerKit.StartAsync("sqlite");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var errors = new List<string>();
         var carlos = await SignInAsync(browser, kit, "carlos", errors);
         var fatima = await SignInAsync(browser, kit, "fatima", errors);
@@ -198,7 +185,7 @@ public class ComposerJourneyTests(ITestOutputHelper output)
     {
         await using var kit = await ComposerKit.StartAsync("sqlite");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var errors = new List<string>();
         var lena = await SignInAsync(browser, kit, "lena", errors, openConversation: false); // public relations: not this conversation's team
         await lena.GotoAsync(new Uri(kit.Server.Address, "/compliance").ToString());

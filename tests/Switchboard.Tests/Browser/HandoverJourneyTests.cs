@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using Switchboard.Tests.Composer;
 using Switchboard.Tests.Handover;
+using Switchboard.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -11,8 +12,7 @@ public class HandoverJourneyTests(ITestOutputHelper output)
 {
     private static async Task<IPage> SignInAsync(IBrowser browser, ComposerKit kit, string name, List<string> errors)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        var page = await context.NewPageAsync();
+        var page = await Chromium.NewPageAsync(browser);
         page.Console += (_, m) =>
         {
             // The 404 Lena is meant to get on the conversation page is logged by chromium as a failed resource.
@@ -21,11 +21,7 @@ public class HandoverJourneyTests(ITestOutputHelper output)
                 errors.Add(name + ": " + m.Text);
             }
         };
-        await page.GotoAsync(new Uri(kit.Server.Address, "/login").ToString());
-        await page.FillAsync("input[name=email]", ComposerKit.Email(name));
-        await page.FillAsync("input[name=password]", ComposerKit.Password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("#inbox");
+        await page.SignInAsync(kit.Server.Address, ComposerKit.Email(name), ComposerKit.Password);
         return page;
     }
 
@@ -35,12 +31,7 @@ public class HandoverJourneyTests(ITestOutputHelper output)
         await using var kit = await ComposerKit.StartAsync("sqlite");
         await HandoverApiTests.FlagLenaAsync(kit);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var errors = new List<string>();
         var conversationUrl = new Uri(kit.Server.Address, $"/conversations/{kit.ConversationId}").ToString();
 

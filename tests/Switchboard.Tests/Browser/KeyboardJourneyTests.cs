@@ -26,20 +26,11 @@ public class KeyboardJourneyTests
         posted.EnsureSuccessStatusCode();
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") { errors.Add(m.Text); } };
-        await page.GotoAsync(new Uri(server.Address, "/login").ToString());
-        await page.FillAsync("input[name=email]", "admin@demo.switchboard.local");
-        await page.FillAsync("input[name=password]", "switchboard-demo");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("#inbox");
+        await page.SignInAsync(server.Address, "admin@demo.switchboard.local");
         await page.GotoAsync(new Uri(server.Address, "/inbox/all").ToString());
         var ids = await page.Locator("#conversation-list li.row").EvaluateAllAsync<long[]>("rows => rows.map(r => Number(r.dataset.conversation))");
         Assert.True(ids.Length >= 3, $"expected the three conversations in the queue, saw {ids.Length}");

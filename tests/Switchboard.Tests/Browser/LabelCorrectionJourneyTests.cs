@@ -19,21 +19,12 @@ public class LabelCorrectionJourneyTests(ITestOutputHelper output)
         var (messageId, conversationId) = await PostOneAsync(admin, server, "b1", "my refund never arrived, this is terrible");
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         var consoleErrors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") { consoleErrors.Add(m.Text); } };
 
-        await page.GotoAsync(new Uri(server.Address, "/login").ToString());
-        await page.FillAsync("input[name=email]", "maria@demo.switchboard.local");
-        await page.FillAsync("input[name=password]", "switchboard-demo");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("#inbox");
+        await page.SignInAsync(server.Address, "maria@demo.switchboard.local");
 
         await page.GotoAsync(new Uri(server.Address, $"/conversations/{conversationId}").ToString());
         var menu = page.Locator($"#m{messageId} details[data-label=sentiment]");

@@ -19,20 +19,11 @@ public class PeopleJourneyTests(ITestOutputHelper output)
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
         using var admin = await server.AdminClientAsync(); // seeds the demo people
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") { errors.Add(m.Text); } };
-        await page.GotoAsync(new Uri(server.Address, "/login").ToString());
-        await page.FillAsync("input[name=email]", "maria@demo.switchboard.local");
-        await page.FillAsync("input[name=password]", "switchboard-demo");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("#inbox");
+        await page.SignInAsync(server.Address, "maria@demo.switchboard.local");
 
         await page.ClickAsync("a.nav-link[href='/people']");
         await page.WaitForSelectorAsync("#people-table");

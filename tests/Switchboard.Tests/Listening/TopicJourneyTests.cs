@@ -30,24 +30,14 @@ public class TopicJourneyTests(ITestOutputHelper output)
         }
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         var consoleErrors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") { consoleErrors.Add(m.Text); } };
         var failedResponses = new List<string>();
         page.Response += (_, r) => { if (r.Status >= 400) { failedResponses.Add($"{r.Status} {new Uri(r.Url).AbsolutePath}"); } };
 
-        await page.GotoAsync(new Uri(server.Address, "/login").ToString());
-        await page.FillAsync("input[name=email]", "maria@demo.switchboard.local");
-        await page.FillAsync("input[name=password]", "switchboard-demo");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("#inbox");
+        await page.SignInAsync(server.Address, "maria@demo.switchboard.local");
 
         await page.ClickAsync("a.nav-link[href='/topics']");
         await page.ClickAsync("#new-topic");
