@@ -18,13 +18,9 @@ internal static class SessionCheck
     {
         if (ctx.Principal is not { } principal)
             return;
-        var id = principal.UserId();
         var db = ctx.HttpContext.RequestServices.GetRequiredService<Database>();
-        await using var conn = await db.OpenAsync(ctx.HttpContext.RequestAborted);
-        var row = await conn.QueryFirstOrDefaultAsync<(long Id, string Email, string Name, string Role, long? Deactivated, long Stamp)>(
-            "SELECT id, email, display_name, role, deactivated_at, session_stamp FROM users WHERE id = @id", new { id });
-        var issuedUnder = long.TryParse(principal.FindFirstValue(Principal.StampClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
-        if (row.Id == 0 || row.Deactivated is not null || row.Stamp != issuedUnder)
+        var row = await ReadAsync(db, principal, ctx.HttpContext.RequestAborted);
+        if (!Valid(row, principal))
         {
             ctx.RejectPrincipal();
             await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -39,5 +35,28 @@ internal static class SessionCheck
                 CookieAuthenticationDefaults.AuthenticationScheme));
             ctx.ShouldRenew = true;
         }
+    }
+
+    /// <summary>
+    /// For responses that outlive the request check (the live streams): whether the cookie session behind them still
+    /// stands. A stream opened before a deactivation or a password reset ends at its next heartbeat.
+    /// </summary>
+    public static async Task<bool> StillValidAsync(Database db, ClaimsPrincipal principal, CancellationToken ct) =>
+        Valid(await ReadAsync(db, principal, ct), principal);
+
+    static async Task<(long Id, string Email, string Name, string Role, long? Deactivated, long Stamp)> ReadAsync(Database db, ClaimsPrincipal principal, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.QueryFirstOrDefaultAsync<(long Id, string Email, string Name, string Role, long? Deactivated, long Stamp)>(
+            new CommandDefinition("SELECT id, email, display_name, role, deactivated_at, session_stamp FROM users WHERE id = @id",
+                new { id = principal.UserId() }, cancellationToken: ct));
+    }
+
+    static bool Valid((long Id, string Email, string Name, string Role, long? Deactivated, long Stamp) row, ClaimsPrincipal principal)
+    {
+        // The stamp belongs to cookie sessions; a bearer token is checked against its own revocation on each request.
+        var cookie = principal.Identity?.AuthenticationType == CookieAuthenticationDefaults.AuthenticationScheme;
+        var issuedUnder = long.TryParse(principal.FindFirstValue(Principal.StampClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
+        return row.Id != 0 && row.Deactivated is null && (!cookie || row.Stamp == issuedUnder);
     }
 }

@@ -99,6 +99,11 @@ internal static class ComposerSetup
                 quietFor = sb.Length == 0 ? quietFor + TimeSpan.FromSeconds(2) : TimeSpan.Zero;
                 if (quietFor >= TimeSpan.FromSeconds(14))
                 {
+                    if (!await SessionCheck.StillValidAsync(db, ctx.User, ct))
+                    {
+                        return; // deactivated or signed out everywhere since the stream opened; leaving drops the presence
+                    }
+
                     sb.Append(": keep-alive\n\n");
                     quietFor = TimeSpan.Zero;
                 }

@@ -34,7 +34,7 @@ internal static class InboxSetup
     /// Server-Sent Events: one `changed` event per commit that touched conversations (coalesced), and a comment
     /// every 15 s so proxies keep the connection open. EventSource reconnects by itself.
     /// </summary>
-    private static async Task StreamAsync(HttpContext ctx, InboxFeed feed, TimeProvider time)
+    private static async Task StreamAsync(HttpContext ctx, InboxFeed feed, Database db, TimeProvider time)
     {
         ctx.Response.Headers.ContentType = "text/event-stream";
         ctx.Response.Headers.CacheControl = "no-store";
@@ -57,6 +57,11 @@ internal static class InboxSetup
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
+                    if (!await SessionCheck.StillValidAsync(db, ctx.User, ct))
+                    {
+                        return; // deactivated or signed out everywhere since the stream opened
+                    }
+
                     payload = ": keep-alive\n\n";
                 }
 

@@ -156,6 +156,39 @@ public partial class DeactivationTests
         return client.Signed;
     }
 
+    [Fact]
+    public async Task A_live_stream_opened_before_the_deactivation_ends_at_its_next_heartbeat()
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
+        using var admin = await server.AdminClientAsync();
+        var created = await admin.PostAsJsonAsync("/api/people", new
+        {
+            email = "sam@example.test",
+            name = "Sam Stream",
+            role = "agent",
+            password = DanaPassword,
+            teams = new[] { new { team = "customer-service", lead = false } },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var sam = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        using var session = await SignInAsync(server, "sam@example.test", DanaPassword);
+
+        using var response = await session.GetAsync("/inbox/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("retry: 2000", await reader.ReadLineAsync());
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/people/{sam}/deactivate", null)).StatusCode);
+        // The stream beats every 15 s; at the first beat after the deactivation the server ends it (end of stream).
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        string? line;
+        do
+        {
+            line = await reader.ReadLineAsync(limit.Token);
+        }
+        while (line is not null);
+    }
+
     static async Task<HttpClient> SignInAsync(RunningServer server, string email, string password)
     {
         var attempt = await PostLoginAsync(server, email, password);
