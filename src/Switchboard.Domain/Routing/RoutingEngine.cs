@@ -46,6 +46,9 @@ internal sealed record RoutingDecision(
 {
     public IEnumerable<string> MatchedRules => Trace.Where(t => t.Matched).Select(t => t.Rule);
 
+    /// <summary>Each label with the first matching rule that put it on (the label's source on the conversation).</summary>
+    public IReadOnlyDictionary<string, string> LabelRules { get; init; } = new Dictionary<string, string>();
+
     public string Explain() => string.Join("; ", Trace.Where(t => t.Matched).Select(t => $"rule '{t.Rule}' matched ({t.Reason})")) is { Length: > 0 } s
         ? s : "no rule matched: default team";
 }
@@ -64,6 +67,7 @@ internal static class RoutingEngine
     {
         string? team = null, priority = null, policy = null;
         List<string>? labels = null, skills = null, notify = null;
+        Dictionary<string, string>? labelRules = null;
         bool approval = false, crisis = false;
         var trace = new List<RuleTrace>(rules.Count);
         var currentTeam = input.CurrentTeam;
@@ -79,8 +83,13 @@ internal static class RoutingEngine
                 team = currentTeam = a.Team;
             priority = a.Priority ?? priority;
             policy = a.SlaPolicy ?? policy;
-            if (a.Labels.Count > 0)
-                (labels ??= []).AddRange(a.Labels.Where(l => !labels.Contains(l)));
+            foreach (var l in a.Labels)
+            {
+                if ((labels ??= []).Contains(l))
+                    continue;
+                labels.Add(l);
+                (labelRules ??= [])[l] = rule.Name;
+            }
             if (a.Skills.Count > 0)
                 (skills ??= []).AddRange(a.Skills.Where(l => !skills.Contains(l)));
             if (a.Notify.Count > 0)
@@ -91,7 +100,8 @@ internal static class RoutingEngine
                 break;
         }
         return new RoutingDecision(team ?? input.CurrentTeam ?? ws.DefaultTeam, priority, labels ?? [], policy, skills ?? [], approval,
-            notify ?? [], crisis, trace);
+            notify ?? [], crisis, trace)
+        { LabelRules = labelRules ?? [] };
     }
 
     internal static string DescribeMatch(RuleConditions w)

@@ -77,20 +77,22 @@ internal static class ConversationLabels
         return rows.ToLookup(r => r.Conversation, r => r.Label);
     }
 
-    /// <summary>What routing rules decided: labels already spelled by the YAML loader; at most the per-conversation limit.</summary>
-    public static async Task AddFromRulesAsync(DbConnection conn, DbTransaction tx, long id, IReadOnlyList<string> labels, IReadOnlyList<string> rules, long nowMs)
+    /// <summary>
+    /// What routing rules decided: labels already spelled by the YAML loader, each recorded with the rule that put it
+    /// on (<c>rule:&lt;name&gt;</c>); at most the per-conversation limit.
+    /// </summary>
+    public static async Task AddFromRulesAsync(DbConnection conn, DbTransaction tx, long id, IReadOnlyList<string> labels,
+        IReadOnlyDictionary<string, string> ruleOf, long nowMs)
     {
         if (labels.Count == 0)
             return;
-        var source = "rule:" + string.Join(", ", rules);
-        if (source.Length > 200)
-            source = source[..200];
         var have = await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM conversation_labels WHERE conversation_id = @id", new { id }, tx);
         foreach (var label in labels.Take((int)Math.Max(0, ConversationLabel.MaxPerConversation - have)))
         {
+            var source = "rule:" + (ruleOf.TryGetValue(label, out var rule) ? rule : "?");
             await conn.ExecuteAsync(
                 "INSERT INTO conversation_labels (conversation_id, label, source, added_by, added_at) VALUES (@id, @label, @source, NULL, @nowMs) ON CONFLICT DO NOTHING",
-                new { id, label, source, nowMs }, tx);
+                new { id, label, source = source.Length > 200 ? source[..200] : source, nowMs }, tx);
         }
     }
 }

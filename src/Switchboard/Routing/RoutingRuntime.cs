@@ -122,7 +122,7 @@ internal sealed class RoutingSession(SlaContext ctx, RoutingRuntime runtime)
             "UPDATE conversations SET route_trace = @trace, requires_approval = @approval, sla_policy = @policy WHERE id = @id",
             new { trace = trace.ToJson(), approval = d.RequireApproval ? 1 : 0, policy = policy?.Name, id = row.Id }, tx);
         row = row with { RouteTrace = trace.ToJson() };
-        await Inbox.ConversationLabels.AddFromRulesAsync(conn, tx, row.Id, d.Labels, [.. d.MatchedRules], runtime.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        await Inbox.ConversationLabels.AddFromRulesAsync(conn, tx, row.Id, d.Labels, d.LabelRules, runtime.Time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (var target in d.Notify)
         {
             foreach (var user in ResolveSimple(target, d.Team))

@@ -187,7 +187,7 @@ internal static class ConversationRuntime
             await conn.ExecuteAsync("UPDATE conversations SET route_trace = @t WHERE id = @id",
                 new { t = (trace with { Decision = decision, Rules = rules }).ToJson(), id = row.Id }, tx);
         }
-        await Inbox.ConversationLabels.AddFromRulesAsync(conn, tx, row.Id, d.Labels, [rule.Name], ctx.NowMs);
+        await Inbox.ConversationLabels.AddFromRulesAsync(conn, tx, row.Id, d.Labels, d.LabelRules, ctx.NowMs);
         if (d.Notify.Count > 0)
             await NotifyAsync(conn, tx, ctx, row, effectId, d.Notify, "rule", $"Rule '{rule.Name}' on #{row.Id}: {e.Reason}");
 

@@ -138,7 +138,15 @@ public class ConversationLabelsTests
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
         using var api = await InboxFixture.TokenClientAsync(server, InboxFixture.Admin);
         // A rule set whose "refunds" rule labels its conversations "billing".
-        await Sla.SlaTestSupport.ActivateAsync(api, Sla.SlaTestSupport.Yaml());
+        // A second rule also matches refunds, later and without labels: the source names only the rule that labelled.
+        await Sla.SlaTestSupport.ActivateAsync(api, Sla.SlaTestSupport.Yaml() + """
+
+              - name: money words
+                conditions:
+                  keywords: [refund, never]
+                actions:
+                  priority: urgent
+            """);
         var ids = await InboxFixture.IngestAsync(server, ("a", "my refund never arrived"), ("b", "love the new colours"));
         await using var conn = await server.Db.OpenAsync();
         var row = await conn.QuerySingleAsync<(string Label, string Source, long? AddedBy)>(

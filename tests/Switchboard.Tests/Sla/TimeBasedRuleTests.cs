@@ -60,6 +60,11 @@ public class TimeBasedRuleTests
         var text = view.GetRawText();
         Assert.Contains("unanswered refund", text, StringComparison.Ordinal);
         Assert.Contains("stale", text, StringComparison.Ordinal);
+        // The label is on the conversation too, next to routing's "billing", each with the rule that put it on.
+        Assert.Equal(["billing|rule:refunds", "stale|rule:unanswered refund"], (await conn.QueryAsync<string>(
+            "SELECT label || '|' || source FROM conversation_labels WHERE conversation_id = @id ORDER BY label", new { id })).ToArray());
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM conversation_labels WHERE conversation_id = @id AND label = 'stale'", new { id = answered }));
 
         // The answered conversation stayed where routing put it.
         Assert.Equal("customer-service", await conn.ExecuteScalarAsync<string>(
