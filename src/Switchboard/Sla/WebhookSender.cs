@@ -99,7 +99,11 @@ internal sealed class WebhookSender(Database db, SlaSignal signal, TimeProvider 
                 await conn.ExecuteAsync(
                     "UPDATE webhook_outbox SET status = @status, attempts = @n, next_attempt_at = @next, last_error = @error WHERE id = @id",
                     new { status = refused || n >= MaxAttempts ? "failed" : "pending", n, next = at + backoff, error, id });
-                log.LogWarning("Webhook {Id} attempt {Attempt} failed: {Error}", id, n, error);
+                // A retry is routine (the outbox keeps the message); the operator needs to hear once, when it gives up.
+                if (refused || n >= MaxAttempts)
+                    log.LogWarning("Webhook {Id} failed for good after {Attempt} attempt(s): {Error}", id, n, error);
+                else
+                    log.LogDebug("Webhook {Id} attempt {Attempt} failed, retrying in {Seconds} s: {Error}", id, n, backoff / 1000, error);
             }
         }
         var nextDue = await conn.ExecuteScalarAsync<long?>("SELECT MIN(next_attempt_at) FROM webhook_outbox WHERE status = 'pending'");
