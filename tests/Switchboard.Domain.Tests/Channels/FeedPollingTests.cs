@@ -8,6 +8,30 @@ public class FeedPollingTests
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
 
     [Fact]
+    public void A_restart_resumes_the_stored_schedule_but_never_later_than_the_current_options_allow()
+    {
+        var options = new FeedPollOptions { Interval = TimeSpan.FromMinutes(15), MaxBackoff = TimeSpan.FromHours(6) };
+        // A healthy feed polled 5 minutes ago waits the remaining 10 minutes, not a whole interval and not zero.
+        var healthy = new FeedPollState("\"e\"", null, 0, NextPollAt: T0.AddMinutes(10));
+        Assert.Equal(T0.AddMinutes(10), FeedPolling.Resume(healthy, T0, options).NextPollAt);
+        Assert.False(FeedPolling.IsDue(FeedPolling.Resume(healthy, T0, options), T0));
+        // A failing feed keeps its backoff and failure count across the restart.
+        var failing = FeedPolling.AfterFailure(FeedPolling.AfterFailure(healthy, "HTTP 503", T0, options: options), "HTTP 503", T0, options: options);
+        var resumed = FeedPolling.Resume(failing, T0.AddMinutes(1), options);
+        Assert.Equal((2, T0.AddMinutes(60)), (resumed.ConsecutiveFailures, resumed.NextPollAt));
+        Assert.Equal(T0.AddMinutes(120), FeedPolling.AfterFailure(resumed, "HTTP 503", T0, options: options).NextPollAt);
+        // The interval was shortened to 1 minute while it waited: it polls within a minute, not on the old schedule.
+        var shorter = options with { Interval = TimeSpan.FromMinutes(1) };
+        Assert.Equal(T0.AddMinutes(1), FeedPolling.Resume(healthy, T0, shorter).NextPollAt);
+        // A stored time years ahead (a wrong clock) or a hostile failure count cannot park the feed beyond the cap.
+        var wild = new FeedPollState(null, null, int.MaxValue, NextPollAt: T0.AddYears(5));
+        Assert.Equal(T0.AddHours(6), FeedPolling.Resume(wild, T0, options).NextPollAt);
+        Assert.Equal(T0.AddMinutes(15), FeedPolling.Resume(new FeedPollState(null, null, -3, NextPollAt: T0.AddDays(1)), T0, options).NextPollAt);
+        // Nothing stored: due now.
+        Assert.True(FeedPolling.IsDue(FeedPolling.Resume(new FeedPollState(), T0, options), T0));
+    }
+
+    [Fact]
     public void Backoff_doubles_is_capped_honours_retry_after_and_resets_on_success()
     {
         var options = new FeedPollOptions { Interval = TimeSpan.FromMinutes(15), MaxBackoff = TimeSpan.FromHours(6) };

@@ -56,6 +56,23 @@ internal static class FeedPolling
         return state with { ConsecutiveFailures = failures, NextPollAt = now + backoff, LastError = error };
     }
 
+    /// <summary>
+    /// The schedule a restarted poller continues from (the stored next poll time and failure count), never later than the
+    /// current options allow: a manager who shortens the interval, or a stored time from a clock that was wrong, does
+    /// not leave the feed waiting on the old schedule. (A Retry-After longer than the backoff is not kept over a restart.)
+    /// </summary>
+    public static FeedPollState Resume(FeedPollState stored, DateTimeOffset now, FeedPollOptions? options = null)
+    {
+        options ??= new();
+        if (stored.NextPollAt is not { } next)
+            return stored;
+        var failures = Math.Max(0, stored.ConsecutiveFailures);
+        var longest = failures == 0
+            ? options.Interval
+            : TimeSpan.FromTicks((long)Math.Min(options.Interval.Ticks * Math.Pow(2, Math.Min(failures, 20)), options.MaxBackoff.Ticks));
+        return stored with { ConsecutiveFailures = failures, NextPollAt = next - now > longest ? now + longest : next };
+    }
+
     public static bool IsDue(FeedPollState state, DateTimeOffset now) => state.NextPollAt is not { } next || next <= now;
 
     /// <summary>The health alert: no successful read for <see cref="FeedPollOptions.SilentAfterIntervals"/> intervals (or never, once that long has passed since <paramref name="since"/>).</summary>

@@ -84,16 +84,18 @@ internal sealed class ChannelHealthStore(Database db, TimeProvider time)
     }
 
     /// <summary>A failed attempt. The message is the connector's own wording, never a request with credentials in it.</summary>
-    public async Task RecordErrorAsync(long accountId, string error, CancellationToken ct)
+    /// <summary>Records a failed attempt; <paramref name="cursor"/>, when given, replaces the stored one (a poller's backoff).</summary>
+    public async Task RecordErrorAsync(long accountId, string error, CancellationToken ct, string? cursor = null)
     {
         var w = new HealthRules().RateWeight;
         await using var conn = await db.OpenAsync(ct);
         await conn.ExecuteAsync(
             """
             UPDATE channel_health SET errors = errors + 1, consecutive_errors = consecutive_errors + 1, attempts = attempts + 1,
-              error_rate = error_rate * @keep + @w, last_error = @error, last_error_at = @now, last_attempt_at = @now, updated_at = @now
+              error_rate = error_rate * @keep + @w, last_error = @error, last_error_at = @now, last_attempt_at = @now, updated_at = @now,
+              cursor = COALESCE(@cursor, cursor)
             WHERE account_id = @accountId
-            """, new { accountId, error = error.Length > 500 ? error[..500] : error, now = Now, keep = 1 - w, w });
+            """, new { accountId, error = error.Length > 500 ? error[..500] : error, now = Now, keep = 1 - w, w, cursor });
     }
 
     public async Task RecordReconnectAsync(long accountId, CancellationToken ct)

@@ -17,8 +17,12 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
 {
     private readonly ILogger _log = context.Logger("Rss");
 
-    /// <summary>What is remembered between polls (the cursor column, as JSON).</summary>
-    internal sealed record RssCursor(string? ETag, DateTimeOffset? LastModified, List<CommentFeed> Comments);
+    /// <summary>
+    /// What is remembered between polls (the cursor column, as JSON), including when to poll next and how many polls in a
+    /// row failed: a restart keeps a failing feed's backoff and a healthy feed's interval instead of polling at once.
+    /// </summary>
+    internal sealed record RssCursor(string? ETag, DateTimeOffset? LastModified, List<CommentFeed> Comments,
+        DateTimeOffset? NextPollAt = null, int Failures = 0);
 
     /// <summary>An article's comment feed: where it is, the article's post id, and its own validators.</summary>
     internal sealed record CommentFeed(string Url, string ArticleId, string? ETag, DateTimeOffset? LastModified);
@@ -29,7 +33,8 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
         var options = PollOptions(account);
         using var http = new SafeHttpClient(context.Http);
         var cursor = Read(await context.Health.CursorAsync(account.Id, ct));
-        var state = new FeedPollState(cursor.ETag, cursor.LastModified);
+        var state = FeedPolling.Resume(new FeedPollState(cursor.ETag, cursor.LastModified, ConsecutiveFailures: cursor.Failures, NextPollAt: cursor.NextPollAt),
+            context.Time.GetUtcNow(), options);
         while (!ct.IsCancellationRequested)
         {
             var now = context.Time.GetUtcNow();
@@ -57,7 +62,7 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
             case FetchStatus.Ok:
                 var parsed = Parse(fetched);
                 if (parsed.Error is { } parseError)
-                    return (await FailAsync(account, state, $"not a readable feed: {parseError}", null, options, ct), cursor);
+                    return await FailAsync(account, state, cursor, $"not a readable feed: {parseError}", null, options, ct);
                 var feed = parsed.Feed!;
                 var articles = feed.Entries.Select(e => FeedPosts.ToPost(e, channel)).ToList();
                 delivered = await context.IngestAsync(account.Id, articles, ct);
@@ -66,7 +71,7 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
                 state = FeedPolling.AfterSuccess(state, fetched.ETag, fetched.LastModified, now, options);
                 break;
             default:
-                return (await FailAsync(account, state, $"{fetched.Status}: {fetched.Error}", fetched.RetryAfter, options, ct), cursor);
+                return await FailAsync(account, state, cursor, $"{fetched.Status}: {fetched.Error}", fetched.RetryAfter, options, ct);
         }
 
         if (ChannelAccountRules.Bool(account.Settings, "comment_feeds", true))
@@ -75,18 +80,21 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
             cursor = cursor with { Comments = comments };
             delivered += commentsDelivered;
         }
-        cursor = cursor with { ETag = state.ETag, LastModified = state.LastModified };
+        cursor = cursor with { ETag = state.ETag, LastModified = state.LastModified, NextPollAt = state.NextPollAt, Failures = 0 };
         // The posts above are committed (IngestAsync returned): only now do the validators move forward.
         await context.Health.RecordSuccessAsync(account.Id, delivered, JsonSerializer.Serialize(cursor), lag, ct);
         return (state, cursor);
     }
 
-    private async Task<FeedPollState> FailAsync(ChannelAccount account, FeedPollState state, string error, TimeSpan? retryAfter,
-        FeedPollOptions options, CancellationToken ct)
+    private async Task<(FeedPollState, RssCursor)> FailAsync(ChannelAccount account, FeedPollState state, RssCursor cursor, string error,
+        TimeSpan? retryAfter, FeedPollOptions options, CancellationToken ct)
     {
         _log.LogWarning("Feed {Account}: {Error}", account.ToString(), error);
-        await context.Health.RecordErrorAsync(account.Id, error, ct);
-        return FeedPolling.AfterFailure(state, error, context.Time.GetUtcNow(), retryAfter, options);
+        state = FeedPolling.AfterFailure(state, error, context.Time.GetUtcNow(), retryAfter, options);
+        // The validators stay where the last success left them; only the schedule moves.
+        cursor = cursor with { NextPollAt = state.NextPollAt, Failures = state.ConsecutiveFailures };
+        await context.Health.RecordErrorAsync(account.Id, error, ct, JsonSerializer.Serialize(cursor));
+        return (state, cursor);
     }
 
     /// <summary>

@@ -133,6 +133,18 @@ public sealed class RssConnectorTests
         Assert.Equal(1, health!.ConsecutiveErrors);
         Assert.Contains("503", health.LastError, StringComparison.Ordinal);
         Assert.Equal("\"feed-v2\"", RssConnector.Read(health.Cursor).ETag); // the validators of the last success stay
+
+        // The schedule is stored with the cursor: a restarted poller (a new process) keeps the backoff and does not
+        // hit the failing server at once.
+        var stored = RssConnector.Read(health.Cursor);
+        Assert.Equal((1, failed.NextPollAt), (stored.Failures, stored.NextPollAt));
+        var requestsBefore = blog.Requests.Count;
+        using var stop = new CancellationTokenSource();
+        var restarted = new RssConnector(h.Context).RunAsync(account, stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(requestsBefore, blog.Requests.Count);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => restarted);
     }
 
     [Fact]
