@@ -30,6 +30,7 @@ internal static class IngestBatch
     public static async Task<BatchResult> WriteAsync(Database db, DbConnection conn, IReadOnlyList<Post> posts, TimeProvider time, CancellationToken ct,
         TopicIndex? topics = null, RoutingRuntime? routing = null)
     {
+        posts = [.. posts.Select(p => p.Storable())];
         var outcomes = new IngestOutcome[posts.Count];
         var touched = new HashSet<long>();
         var newConversations = 0;

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Switchboard.Tests.Infrastructure;
+using Xunit;
+
+namespace Switchboard.Tests.Ingest;
+
+/// <summary>
+/// A post carrying U+0000 was a poison message on PostgreSQL: the text type refuses it, the insert failed, and the
+/// group commit took every other post of its batch down with it (HTTP 500 for all of them, again on every retry).
+/// </summary>
+public class PoisonPostTests
+{
+    static string Line(string id, string text, string? reply = null, string name = "Nora") => JsonSerializer.Serialize(new
+    {
+        id,
+        channel = "mastodon",
+        text,
+        created_at = "2026-11-22T10:00:00Z",
+        in_reply_to = reply,
+        author = new { id = "u-" + name, handle = name.ToLowerInvariant(), name },
+    });
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_nul_character_is_stored_as_a_replacement_and_the_rest_of_the_batch_flows_on(string provider)
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
+        using var admin = await server.AdminClientAsync();
+        var body = string.Join('\n',
+            Line("ok-1", "my refund never arrived"),
+            Line("nul\u0000id", "hello \u0000 world", name: "No\u0000ra"),
+            Line("nul", "the same id without the NUL is another post"),
+            Line("reply-1", "any news?", reply: "nul\u0000id"),
+            Line("ok-2", "still waiting"));
+
+        var first = await admin.PostAsync("/api/posts", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(5, (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("stored").GetInt32());
+
+        await using var conn = await server.Db.OpenAsync();
+        var stored = (await conn.QueryAsync<(string ExternalId, string Text, long ConversationId)>(
+            "SELECT external_id, text, conversation_id FROM messages ORDER BY id")).ToList();
+        Assert.Equal(5, stored.Count);
+        var nul = stored.Single(m => m.ExternalId == "nul\uFFFDid");
+        Assert.Equal("hello \uFFFD world", nul.Text);
+        Assert.Contains(stored, m => m.ExternalId == "nul");
+        Assert.Equal(nul.ConversationId, stored.Single(m => m.ExternalId == "reply-1").ConversationId); // threaded under it
+        Assert.Equal(1L, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM authors WHERE name = @n", new { n = "No\uFFFDra" }));
+
+        // A retried delivery (the provider did not hear back) is recognised: the same ids, nothing stored twice.
+        var again = await admin.PostAsync("/api/posts", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+        var retried = await again.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((0, 5), (retried.GetProperty("stored").GetInt32(), retried.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(5L, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM messages"));
+    }
+}
