@@ -17,31 +17,60 @@ public sealed record Post(
     bool Outgoing = false)
 {
     /// <summary>
-    /// This post with U+0000 replaced by U+FFFD in every text field. PostgreSQL's text type cannot hold U+0000: the
-    /// insert fails and, in a group commit, takes every other post of the batch with it (a poison message). Replacing
-    /// rather than removing keeps ids that differ only there distinct, and never leaves an empty id; doing it the same
-    /// way every time keeps (Channel, Id) stable for dedupe, on SQLite too.
+    /// This post with U+0000 and unpaired UTF-16 surrogates replaced by U+FFFD in every text field. PostgreSQL's text
+    /// type cannot hold U+0000, and a lone surrogate (a JSON "\ud800" escape) has no UTF-8 form at all: either made the
+    /// insert fail and, in a group commit, took every other post of the batch with it (a poison message). Replacing
+    /// rather than removing keeps ids that differ only there distinct and never leaves an empty id; doing it the same
+    /// way every time keeps (Channel, Id) stable for dedupe.
     /// </summary>
     public Post Storable()
     {
-        if (!HasNul(Id) && !HasNul(Channel) && !HasNul(Text) && !HasNul(Lang) && !HasNul(Url) && !HasNul(InReplyTo)
-            && (Author is null || (!HasNul(Author.Id) && !HasNul(Author.Handle) && !HasNul(Author.Name))))
+        if (Clean(Id) && Clean(Channel) && Clean(Text) && Clean(Lang) && Clean(Url) && Clean(InReplyTo)
+            && (Author is null || (Clean(Author.Id) && Clean(Author.Handle) && Clean(Author.Name))))
             return this;
         return this with
         {
-            Id = Strip(Id)!,
-            Channel = Strip(Channel)!,
-            Text = Strip(Text)!,
-            Lang = Strip(Lang),
-            Url = Strip(Url),
-            InReplyTo = Strip(InReplyTo),
-            Author = Author is null ? null : Author with { Id = Strip(Author.Id), Handle = Strip(Author.Handle), Name = Strip(Author.Name) },
+            Id = Scrub(Id)!,
+            Channel = Scrub(Channel)!,
+            Text = Scrub(Text)!,
+            Lang = Scrub(Lang),
+            Url = Scrub(Url),
+            InReplyTo = Scrub(InReplyTo),
+            Author = Author is null ? null : Author with { Id = Scrub(Author.Id), Handle = Scrub(Author.Handle), Name = Scrub(Author.Name) },
         };
     }
 
-    static bool HasNul(string? s) => s is not null && s.Contains('\0', StringComparison.Ordinal);
+    static bool Clean(string? s)
+    {
+        if (s is null)
+            return true;
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (c == '\0')
+                return false;
+            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+                i++;
+            else if (char.IsSurrogate(c))
+                return false;
+        }
+        return true;
+    }
 
-    static string? Strip(string? s) => HasNul(s) ? s!.Replace('\0', '\uFFFD') : s;
+    static string? Scrub(string? s)
+    {
+        if (Clean(s))
+            return s;
+        var chars = s!.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+                i++;
+            else if (chars[i] == '\0' || char.IsSurrogate(chars[i]))
+                chars[i] = '\uFFFD';
+        }
+        return new string(chars);
+    }
 }
 
 /// <summary>Who wrote a post, as far as the channel tells us.</summary>

@@ -101,7 +101,15 @@ public static class PostFiles
 
         using (doc)
         {
-            return FromJson(doc.RootElement, line);
+            try
+            {
+                return FromJson(doc.RootElement, line);
+            }
+            catch (InvalidOperationException)
+            {
+                // JsonDocument accepts an escaped lone surrogate ("\ud83d") but cannot turn it into a string.
+                return Fail(line, $"line {line}: a string is not valid Unicode (an unpaired surrogate escape such as \\ud83d)");
+            }
         }
     }
 

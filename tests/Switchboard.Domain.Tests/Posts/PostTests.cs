@@ -21,4 +21,28 @@ public class PostTests
         Assert.Equal(s, dirty.Storable());
         Assert.NotEqual(new Post("a\0", "c", "t").Storable().Id, new Post("a", "c", "t").Storable().Id);
     }
+
+    [Theory]
+    [InlineData("""{"id":"1","channel":"c","text":"half \ud83d"}""")]
+    [InlineData("""{"id":"\udc00","channel":"c","text":"t"}""")]
+    [InlineData("""{"id":"1","channel":"c","text":"t","author":{"name":"\ud800"}}""")]
+    public void A_line_with_an_unpaired_surrogate_escape_is_an_error_with_its_line_not_an_exception(string json)
+    {
+        var record = PostFiles.ParseJsonLine(json, 7);
+        Assert.Null(record.Post);
+        Assert.StartsWith("line 7: ", record.Error, StringComparison.Ordinal);
+        Assert.Contains("unpaired surrogate", record.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Storable_replaces_unpaired_surrogates_and_keeps_real_pairs()
+    {
+        var emoji = "ok 😀 fine";
+        Assert.Equal(emoji, new Post("1", "c", emoji).Storable().Text);
+        var s = new Post("i\ud800d", "c", "a\ud800 b\udc00 \udc00\ud800 😀 end\ud83d").Storable();
+        Assert.Equal("i\uFFFDd", s.Id);
+        Assert.Equal("a\uFFFD b\uFFFD \uFFFD\uFFFD 😀 end\uFFFD", s.Text);
+        // It now has a UTF-8 form that round-trips.
+        Assert.Equal(s.Text, System.Text.Encoding.UTF8.GetString(new System.Text.UTF8Encoding(false, true).GetBytes(s.Text)));
+    }
 }

@@ -9,8 +9,8 @@ using Xunit;
 namespace Switchboard.Tests.Ingest;
 
 /// <summary>
-/// A post carrying U+0000 was a poison message on PostgreSQL: the text type refuses it, the insert failed, and the
-/// group commit took every other post of its batch down with it (HTTP 500 for all of them, again on every retry).
+/// A post carrying U+0000 was a poison message on PostgreSQL: the insert failed and the group commit took every other
+/// post of its batch down with it (HTTP 500 for all, on every retry). An escaped unpaired surrogate was a 500 on both.
 /// </summary>
 public class PoisonPostTests
 {
@@ -56,5 +56,24 @@ public class PoisonPostTests
         var retried = await again.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal((0, 5), (retried.GetProperty("stored").GetInt32(), retried.GetProperty("duplicates").GetInt32()));
         Assert.Equal(5L, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM messages"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task An_unpaired_surrogate_escape_is_a_400_naming_the_line_and_nothing_of_the_request_is_stored(string provider)
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
+        using var admin = await server.AdminClientAsync();
+        var body = string.Join('\n',
+            Line("ok-1", "my refund never arrived"),
+            // Written by hand: the serializer would not write a lone surrogate; a client can.
+            """{"id":"lone","channel":"mastodon","text":"half an emoji \ud83d and a stray \udc00","created_at":"2026-11-22T10:00:00Z"}""");
+        var r = await admin.PostAsync("/api/posts", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var detail = await r.Content.ReadAsStringAsync();
+        Assert.Contains("line 2", detail, StringComparison.Ordinal);
+        Assert.Contains("unpaired surrogate", detail, StringComparison.Ordinal);
+        await using var conn = await server.Db.OpenAsync();
+        Assert.Equal(0L, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM messages"));
     }
 }
