@@ -37,7 +37,7 @@ internal static class WebhookHandshakes
                 ? challenge.GetString()
                 : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException) // invalid JSON, or a lone surrogate escape
         {
             return null;
         }
