@@ -23,21 +23,49 @@ public sealed record Post(
     /// rather than removing keeps ids that differ only there distinct and never leaves an empty id; doing it the same
     /// way every time keeps (Channel, Id) stable for dedupe.
     /// </summary>
+    /// <remarks>
+    /// Keys are also bounded: a channel longer than <see cref="MaxChannelLength"/> or an id, reply id, author id or
+    /// handle longer than <see cref="MaxKeyLength"/> (a connector's RSS channel is "rss:" + the feed URL, its ids can be
+    /// links) becomes its start plus a SHA-256 of the whole. PostgreSQL cannot index a key of more than about 2.7 KB,
+    /// so an unbounded one failed its batch like a NUL did; the digest keeps long keys distinct and stable.
+    /// </remarks>
     public Post Storable()
     {
         if (Clean(Id) && Clean(Channel) && Clean(Text) && Clean(Lang) && Clean(Url) && Clean(InReplyTo)
-            && (Author is null || (Clean(Author.Id) && Clean(Author.Handle) && Clean(Author.Name))))
+            && (Author is null || (Clean(Author.Id) && Clean(Author.Handle) && Clean(Author.Name)))
+            && Channel.Length <= MaxChannelLength && Id.Length <= MaxKeyLength && InReplyTo is not { Length: > MaxKeyLength }
+            && Author?.Id is not { Length: > MaxKeyLength } && Author?.Handle is not { Length: > MaxKeyLength })
             return this;
         return this with
         {
-            Id = Scrub(Id)!,
-            Channel = Scrub(Channel)!,
+            Id = Key(Scrub(Id)!, MaxKeyLength),
+            Channel = Key(Scrub(Channel)!, MaxChannelLength),
             Text = Scrub(Text)!,
             Lang = Scrub(Lang),
             Url = Scrub(Url),
-            InReplyTo = Scrub(InReplyTo),
-            Author = Author is null ? null : Author with { Id = Scrub(Author.Id), Handle = Scrub(Author.Handle), Name = Scrub(Author.Name) },
+            InReplyTo = InReplyTo is null ? null : Key(Scrub(InReplyTo)!, MaxKeyLength),
+            Author = Author is null ? null : Author with
+            {
+                Id = Author.Id is null ? null : Key(Scrub(Author.Id)!, MaxKeyLength),
+                Handle = Author.Handle is null ? null : Key(Scrub(Author.Handle)!, MaxKeyLength),
+                Name = Scrub(Author.Name),
+            },
         };
+    }
+
+    public const int MaxChannelLength = 200;
+    public const int MaxKeyLength = 512;
+
+    static string Key(string s, int max)
+    {
+        if (s.Length <= max)
+            return s;
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(s)));
+        var keep = max - digest.Length - 1;
+        // Never cut a surrogate pair in half.
+        if (char.IsHighSurrogate(s[keep - 1]))
+            keep--;
+        return s[..keep] + "~" + digest;
     }
 
     static bool Clean(string? s)

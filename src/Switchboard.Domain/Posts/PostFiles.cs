@@ -171,6 +171,11 @@ public static class PostFiles
             error = $"line {line}: 'channel' must not be empty";
         }
 
+        if (error is null && channel!.Length > Post.MaxChannelLength)
+        {
+            error = $"line {line}: 'channel' is longer than {Post.MaxChannelLength} characters";
+        }
+
         if (error is null && text!.Length > MaxTextLength)
         {
             error = $"line {line}: 'text' is longer than {MaxTextLength} characters";

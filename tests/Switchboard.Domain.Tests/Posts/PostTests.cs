@@ -35,6 +35,26 @@ public class PostTests
     }
 
     [Fact]
+    public void Storable_bounds_long_keys_by_digest_keeping_them_stable_and_distinct()
+    {
+        var longId = new string('x', 600) + "a";
+        var other = new string('x', 600) + "b";
+        var s = new Post(longId, "rss:" + new string('u', 300), "t", InReplyTo: other, Author: new Author(new string('i', 900), new string('h', 513), "N")).Storable();
+        Assert.Equal(Post.MaxKeyLength, s.Id.Length);
+        Assert.Equal(Post.MaxChannelLength, s.Channel.Length);
+        Assert.StartsWith("rss:uuu", s.Channel, StringComparison.Ordinal);
+        Assert.Equal(s.Id, new Post(longId, "c", "t").Storable().Id);                 // stable
+        Assert.NotEqual(s.Id, s.InReplyTo);                                           // distinct despite the same start
+        Assert.Equal(new Post(other, "c", "t").Storable().Id, s.InReplyTo);           // a reply finds its parent
+        Assert.True(s.Author!.Id!.Length <= Post.MaxKeyLength && s.Author.Handle!.Length <= Post.MaxKeyLength);
+        var exact = new Post(new string('y', 512), "c", "t");
+        Assert.Same(exact, exact.Storable());                                         // at the limit: untouched
+        // A cut never splits a surrogate pair.
+        var emoji = new Post(string.Concat(Enumerable.Repeat("😀", 400)), "c", "t").Storable();
+        Assert.False(char.IsHighSurrogate(emoji.Id[emoji.Id.IndexOf('~', StringComparison.Ordinal) - 1]));
+    }
+
+    [Fact]
     public void Storable_replaces_unpaired_surrogates_and_keeps_real_pairs()
     {
         var emoji = "ok 😀 fine";

@@ -60,6 +60,41 @@ public class PoisonPostTests
 
     [Theory]
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task Keys_longer_than_an_index_can_hold_are_stored_by_digest_and_stay_distinct_and_threaded(string provider)
+    {
+        // A connector builds posts itself (an RSS channel is "rss:" + the feed URL, an id can be a link): an unbounded,
+        // incompressible key exceeded PostgreSQL's index row limit and failed the whole batch.
+        var seed = Environment.TickCount;
+        Console.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        string Noise(int n) => new([.. Enumerable.Range(0, n).Select(_ => (char)random.Next(0x4E00, 0x9FFF))]);
+        var channel = "rss:https://example.test/" + Noise(3000);
+        var longId = Noise(4000);
+        var twin = longId[..600] + Noise(3400);                 // same start, different end: another post
+        var posts = new[]
+        {
+            new Switchboard.Posts.Post("plain", "mastodon", "an ordinary post in the same batch"),
+            new Switchboard.Posts.Post(longId, channel, "the article", Author: new Switchboard.Posts.Author(Noise(3000), Noise(3000), "Ann")),
+            new Switchboard.Posts.Post(twin, channel, "another article"),
+            new Switchboard.Posts.Post("comment-1", channel, "a comment on the article", InReplyTo: longId),
+        };
+        var db = await TestDatabases.CreateMigratedAsync(provider);
+        await using var conn = await db.OpenAsync();
+        var first = await Switchboard.Ingest.IngestBatch.WriteAsync(db, conn, posts, TimeProvider.System, CancellationToken.None);
+        Assert.All(first.Outcomes, o => Assert.Equal(Switchboard.Ingest.IngestOutcome.Stored, o));
+        var again = await Switchboard.Ingest.IngestBatch.WriteAsync(db, conn, posts, TimeProvider.System, CancellationToken.None);
+        Assert.All(again.Outcomes, o => Assert.Equal(Switchboard.Ingest.IngestOutcome.Duplicate, o));
+
+        var rows = (await conn.QueryAsync<(string Channel, string ExternalId, long ConversationId)>(
+            "SELECT channel, external_id, conversation_id FROM messages ORDER BY id")).ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.All(rows, r => Assert.True(r.Channel.Length <= 200 && r.ExternalId.Length <= 512, $"{r.Channel.Length} / {r.ExternalId.Length}"));
+        Assert.NotEqual(rows[1].ExternalId, rows[2].ExternalId);
+        Assert.Equal(rows[1].ConversationId, rows[3].ConversationId);   // the comment is threaded under the article
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task An_unpaired_surrogate_escape_is_a_400_naming_the_line_and_nothing_of_the_request_is_stored(string provider)
     {
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
