@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Switchboard.Auth;
 using Switchboard.Ingest;
 using Switchboard.Posts;
+using Switchboard.Storage;
 
 namespace Switchboard.Api;
 
@@ -17,6 +19,9 @@ internal static class PostsEndpoints
     {
         api.MapPost("/posts", IngestAsync).WithTags("Ingest")
             .WithSummary("Deliver posts (JSON object or JSONL); answers after they are durably stored");
+        api.MapGet("/dead-letters", async (Database db, CancellationToken ct) => TypedResults.Ok(await DeadLetters.ListAsync(db, ct)))
+            .WithTags("Ingest").RequireAuthorization(Policies.Admin)
+            .WithSummary("Posts that failed on their own (newest first, 200 at most); parked ones are no longer redelivered");
         return api;
     }
 
@@ -71,8 +76,10 @@ internal static class PostsEndpoints
         }
 
         var outcomes = await Task.WhenAll(posts.Select(p => queue.IngestAsync(p, ct)));
-        return TypedResults.Ok(new IngestResponse(outcomes.Count(o => o == IngestOutcome.Stored), outcomes.Count(o => o == IngestOutcome.Duplicate)));
+        return TypedResults.Ok(new IngestResponse(outcomes.Count(o => o == IngestOutcome.Stored), outcomes.Count(o => o == IngestOutcome.Duplicate),
+            outcomes.Count(o => o == IngestOutcome.DeadLettered)));
     }
 }
 
-internal sealed record IngestResponse(int Stored, int Duplicates);
+/// <summary>What happened to a request's posts; <c>deadLettered</c> counts posts that kept failing and were parked (GET /api/dead-letters).</summary>
+internal sealed record IngestResponse(int Stored, int Duplicates, int DeadLettered = 0);

@@ -14,6 +14,9 @@ internal enum IngestOutcome
 {
     Stored,
     Duplicate,
+
+    /// <summary>Failed on its own <see cref="DeadLetters.MaxAttempts"/> times: parked in dead_letters, taken off the source's hands.</summary>
+    DeadLettered,
 }
 
 /// <summary>The result of writing one batch: an outcome per post (same order) and the conversations touched.</summary>

@@ -50,16 +50,63 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
             }
             catch (Exception ex)
             {
-                // Nothing of the batch was committed; its producers get the error and may retry (deliveries are
-                // idempotent). The writer itself keeps going so one bad batch cannot stop ingestion.
-                log.LogError(ex, "Ingest batch of {Count} failed", batch.Count);
-                foreach (var b in batch)
-                {
-                    b.Done.TrySetException(ex);
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(200), time, stoppingToken);
+                // Nothing of the batch was committed. One poison post must not take the others down with it, again
+                // on every redelivery: the batch is written again one post at a time, and only what fails alone fails.
+                log.LogError(ex, "Ingest batch of {Count} failed; writing its posts one at a time", batch.Count);
+                await WriteOneByOneAsync(batch, ex, stoppingToken);
             }
         }
+    }
+
+    private async Task WriteOneByOneAsync(List<IngestQueue.Item> batch, Exception batchError, CancellationToken ct)
+    {
+        foreach (var item in batch)
+        {
+            Exception error = batchError;
+            if (batch.Count > 1)
+            {
+                try
+                {
+                    await using var conn = await db.OpenAsync(ct);
+                    var result = await IngestBatch.WriteAsync(db, conn, [item.Post], time, ct, topics, routing);
+                    item.Done.TrySetResult(result.Outcomes[0]);
+                    if (result.Conversations.Count > 0)
+                    {
+                        feed.Publish(result.Conversations);
+                    }
+
+                    continue;
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    item.Done.TrySetCanceled(ct);
+                    continue;
+                }
+                catch (Exception ex)
+                {
+                    error = ex;
+                }
+            }
+
+            try
+            {
+                // Counted by (channel, id): the producer gets the error and may redeliver, until the post is parked.
+                if (await DeadLetters.RecordFailureAsync(db, item.Post, error.Message, time, ct))
+                {
+                    log.LogWarning("Post {Channel}/{Id} failed {Attempts} times and is parked in dead_letters: {Error}",
+                        item.Post.Channel, item.Post.Id, DeadLetters.MaxAttempts, error.Message);
+                    item.Done.TrySetResult(IngestOutcome.DeadLettered);
+                    continue;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                log.LogError(ex, "Could not record the failed post {Channel}/{Id}", item.Post.Channel, item.Post.Id);
+            }
+
+            item.Done.TrySetException(error);
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(50), time, ct);
     }
 }

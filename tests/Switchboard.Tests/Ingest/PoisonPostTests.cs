@@ -95,6 +95,50 @@ public class PoisonPostTests
 
     [Theory]
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_post_that_always_fails_lets_the_rest_flow_and_is_parked_after_three_tries(string provider)
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
+        using var admin = await server.AdminClientAsync();
+        // A real fault in the real database: a trigger refuses one text, as an unknown bug would.
+        await using (var conn = await server.Db.OpenAsync())
+        {
+            await conn.ExecuteAsync(provider == "sqlite"
+                ? "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text LIKE '%POISON%' BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+                : """
+                  CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.text LIKE '%POISON%' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+                  CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION poison();
+                  """);
+        }
+
+        var body = string.Join('\n', Line("ok-1", "my refund never arrived"), Line("bad", "POISON"), Line("ok-2", "still waiting"));
+        async Task<HttpResponseMessage> Deliver() => await admin.PostAsync("/api/posts", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+
+        // First and second delivery: the poison fails (the provider will retry), the others are stored once.
+        Assert.Equal(HttpStatusCode.InternalServerError, (await Deliver()).StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, (await Deliver()).StatusCode);
+        await using var db = await server.Db.OpenAsync();
+        Assert.Equal(["ok-1", "ok-2"], (await db.QueryAsync<string>("SELECT external_id FROM messages ORDER BY external_id")).ToArray());
+
+        // Third: parked. The delivery is answered, so the provider stops; an admin sees it with its error.
+        var third = await Deliver();
+        Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+        var answer = await third.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((0, 2, 1), (answer.GetProperty("stored").GetInt32(), answer.GetProperty("duplicates").GetInt32(), answer.GetProperty("deadLettered").GetInt32()));
+        var parked = (await admin.GetFromJsonAsync<JsonElement>("/api/dead-letters")).EnumerateArray().Single();
+        Assert.Equal(("bad", 3), (parked.GetProperty("externalId").GetString(), parked.GetProperty("attempts").GetInt32()));
+        Assert.Contains("injected fault", parked.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.NotEqual(JsonValueKind.Null, parked.GetProperty("parkedAt").ValueKind);
+        Assert.Contains("POISON", parked.GetProperty("post").GetString(), StringComparison.Ordinal);
+
+        // Ingestion goes on, and only admins read the parked posts.
+        var next = await admin.PostAsync("/api/posts", new StringContent(Line("ok-3", "hello again"), Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        using var carlos = await server.ClientForAsync("carlos@demo.switchboard.local");
+        Assert.Equal(HttpStatusCode.Forbidden, (await carlos.GetAsync("/api/dead-letters")).StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task An_unpaired_surrogate_escape_is_a_400_naming_the_line_and_nothing_of_the_request_is_stored(string provider)
     {
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
