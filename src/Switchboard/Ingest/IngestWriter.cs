@@ -91,7 +91,8 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
             try
             {
                 // Counted by (channel, id): the producer gets the error and may redeliver, until the post is parked.
-                if (await DeadLetters.RecordFailureAsync(db, item.Post, error.Message, time, ct))
+                // A transient failure (the database away, busy or timing out) says nothing about the post: not counted.
+                if (!Transient(error) && await DeadLetters.RecordFailureAsync(db, item.Post, error.Message, time, ct))
                 {
                     log.LogWarning("Post {Channel}/{Id} failed {Attempts} times and is parked in dead_letters: {Error}",
                         item.Post.Channel, item.Post.Id, DeadLetters.MaxAttempts, error.Message);
@@ -109,4 +110,12 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
 
         await Task.Delay(TimeSpan.FromMilliseconds(50), time, ct);
     }
+
+    internal static bool Transient(Exception e) => e switch
+    {
+        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 or 10 or 13 } => true, // busy, locked, I/O error, disk full
+        System.Data.Common.DbException { IsTransient: true } => true,
+        TimeoutException or IOException or System.Net.Sockets.SocketException => true,
+        _ => e.InnerException is { } inner && Transient(inner),
+    };
 }

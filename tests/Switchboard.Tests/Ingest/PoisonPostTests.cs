@@ -137,6 +137,17 @@ public class PoisonPostTests
         Assert.Equal(HttpStatusCode.Forbidden, (await carlos.GetAsync("/api/dead-letters")).StatusCode);
     }
 
+    [Fact]
+    public void Only_failures_that_say_something_about_the_post_count_towards_parking_it()
+    {
+        Assert.True(Switchboard.Ingest.IngestWriter.Transient(new Microsoft.Data.Sqlite.SqliteException("database is locked", 5)));
+        Assert.True(Switchboard.Ingest.IngestWriter.Transient(new Microsoft.Data.Sqlite.SqliteException("disk full", 13)));
+        Assert.True(Switchboard.Ingest.IngestWriter.Transient(new InvalidOperationException("wrapped", new TimeoutException())));
+        Assert.True(Switchboard.Ingest.IngestWriter.Transient(new Npgsql.NpgsqlException("connection refused", new System.Net.Sockets.SocketException())));
+        Assert.False(Switchboard.Ingest.IngestWriter.Transient(new Microsoft.Data.Sqlite.SqliteException("injected fault", 19)));
+        Assert.False(Switchboard.Ingest.IngestWriter.Transient(new InvalidOperationException("a bug")));
+    }
+
     [Theory]
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task An_unpaired_surrogate_escape_is_a_400_naming_the_line_and_nothing_of_the_request_is_stored(string provider)
