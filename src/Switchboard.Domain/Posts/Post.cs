@@ -31,34 +31,31 @@ public sealed record Post(
     /// </remarks>
     public Post Storable()
     {
-        if (Clean(Id) && Clean(Channel) && Clean(Text) && Clean(Lang) && Clean(Url) && Clean(InReplyTo)
-            && (Author is null || (Clean(Author.Id) && Clean(Author.Handle) && Clean(Author.Name)))
-            && Channel.Length <= MaxChannelLength && Id.Length <= MaxKeyLength && InReplyTo is not { Length: > MaxKeyLength }
-            && Author?.Id is not { Length: > MaxKeyLength } && Author?.Handle is not { Length: > MaxKeyLength })
-            return this;
-        return this with
+        // Scrub and Key return their argument when there is nothing to change, so a clean post compares equal.
+        var next = this with
         {
-            Id = Key(Scrub(Id)!, MaxKeyLength),
-            Channel = Key(Scrub(Channel)!, MaxChannelLength),
+            Id = Key(Scrub(Id), MaxKeyLength)!,
+            Channel = Key(Scrub(Channel), MaxChannelLength)!,
             Text = Scrub(Text)!,
             Lang = Scrub(Lang),
             Url = Scrub(Url),
-            InReplyTo = InReplyTo is null ? null : Key(Scrub(InReplyTo)!, MaxKeyLength),
+            InReplyTo = Key(Scrub(InReplyTo), MaxKeyLength),
             Author = Author is null ? null : Author with
             {
-                Id = Author.Id is null ? null : Key(Scrub(Author.Id)!, MaxKeyLength),
-                Handle = Author.Handle is null ? null : Key(Scrub(Author.Handle)!, MaxKeyLength),
+                Id = Key(Scrub(Author.Id), MaxKeyLength),
+                Handle = Key(Scrub(Author.Handle), MaxKeyLength),
                 Name = Scrub(Author.Name),
             },
         };
+        return next == this ? this : next;
     }
 
     public const int MaxChannelLength = 200;
     public const int MaxKeyLength = 512;
 
-    static string Key(string s, int max)
+    static string? Key(string? s, int max)
     {
-        if (s.Length <= max)
+        if (s is null || s.Length <= max)
             return s;
         var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(s)));
         var keep = max - digest.Length - 1;

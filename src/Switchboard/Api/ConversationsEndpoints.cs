@@ -30,10 +30,10 @@ internal static class ConversationsEndpoints
         if (label is not null && custom is null)
         {
             var (normalized, error) = ConversationLabel.Normalize(label);
-            if (normalized is null || label.Contains(':', StringComparison.Ordinal))
+            if (normalized is null)
             {
-                return Problems.BadRequest("label must be a conversation label (e.g. billing) or name:value of a custom label (e.g. complaint_reason:Late Flight): "
-                    + (error ?? "no such custom label name"));
+                // Normalize also refuses a colon, so a malformed "name:value" lands here with that reason.
+                return Problems.BadRequest("label must be a conversation label (e.g. billing) or name:value of a custom label (e.g. complaint_reason:Late Flight): " + error);
             }
 
             conversationLabel = normalized;

@@ -19,24 +19,15 @@ internal static class ConversationLabelsEndpoints
     {
         app.MapPost("/inbox/conversations/{id:long}/labels", async ([FromRoute] long id, [FromForm] string? label, [FromForm] string? remove,
             [FromForm] string? returnUrl, HttpContext ctx, Database db, InboxFeed feed, TimeProvider time) =>
-        {
-            var r = await RunAsync(id, remove ?? label, remove is null, ctx, db, feed, time);
-            var back = Local(returnUrl) ?? $"/conversations/{id}";
-            return r.Outcome switch
-            {
-                ActionOutcome.Done => Results.LocalRedirect(back),
-                ActionOutcome.NotFound => Results.NotFound(),
-                ActionOutcome.Forbidden => Results.StatusCode(StatusCodes.Status403Forbidden),
-                _ => Results.LocalRedirect(back + (back.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "notice=" + Uri.EscapeDataString(r.Error ?? "invalid")),
-            };
-        }).RequireAuthorization(Policies.InboxWrite).ExcludeFromDescription();
+            InboxActionsSetup.FormOutcome((await RunAsync(id, remove ?? label, remove is null, ctx, db, feed, time)).Result, returnUrl))
+            .RequireAuthorization(Policies.InboxWrite).ExcludeFromDescription();
 
         var api = app.MapGroup("/api/inbox/conversations/{id:long}/labels").RequireAuthorization(AuthSetup.ApiPolicy).WithTags("Inbox");
         api.MapPost("/", async ([FromRoute] long id, LabelRequest? body, HttpContext ctx, Database db, InboxFeed feed, TimeProvider time) =>
-            await ToHttpAsync(await RunAsync(id, body?.Label, true, ctx, db, feed, time), db, ctx))
+            ToHttp(await RunAsync(id, body?.Label, true, ctx, db, feed, time)))
             .RequireAuthorization(Policies.InboxWrite).WithSummary("Add a label to a conversation (lower-cased; at most 40 characters, 20 a conversation)");
         api.MapDelete("/{label}", async ([FromRoute] long id, [FromRoute] string label, HttpContext ctx, Database db, InboxFeed feed, TimeProvider time) =>
-            await ToHttpAsync(await RunAsync(id, label, false, ctx, db, feed, time), db, ctx))
+            ToHttp(await RunAsync(id, label, false, ctx, db, feed, time)))
             .RequireAuthorization(Policies.InboxWrite).WithSummary("Remove a label from a conversation");
     }
 
@@ -56,37 +47,24 @@ internal static class ConversationLabelsEndpoints
         return new BulkResponse(results, null);
     }
 
-    static async Task<ActionResult> RunAsync(long id, string? label, bool add, HttpContext ctx, Database db, InboxFeed feed, TimeProvider time)
+    /// <summary>One change in its own transaction; the labels it leaves are read before the commit, on the same connection.</summary>
+    static async Task<(ActionResult Result, IReadOnlyList<string> Labels)> RunAsync(long id, string? label, bool add, HttpContext ctx, Database db,
+        InboxFeed feed, TimeProvider time)
     {
         await using var conn = await db.OpenAsync(ctx.RequestAborted);
         await using var tx = await conn.BeginTransactionAsync(ctx.RequestAborted);
         var scope = await AccessScope.LoadAsync(conn, ctx.User, tx);
         var result = await ConversationLabels.ChangeAsync(conn, tx, scope, ctx.User, id, label, add, time, ctx.RequestAborted);
-        if (result.Outcome == ActionOutcome.Done)
-        {
-            await tx.CommitAsync(ctx.RequestAborted);
-            feed.Publish([id]);
-        }
-
-        return result;
+        if (result.Outcome != ActionOutcome.Done)
+            return (result, []);
+        var labels = await ConversationLabels.ListAsync(conn, tx, id, ctx.RequestAborted);
+        await tx.CommitAsync(ctx.RequestAborted);
+        feed.Publish([id]);
+        return (result, labels);
     }
 
-    static async Task<IResult> ToHttpAsync(ActionResult r, Database db, HttpContext ctx)
-    {
-        switch (r.Outcome)
-        {
-            case ActionOutcome.Done:
-                await using (var conn = await db.OpenAsync(ctx.RequestAborted))
-                    return TypedResults.Ok(new LabelsResponse(r.ConversationId, await ConversationLabels.ListAsync(conn, null, r.ConversationId, ctx.RequestAborted)));
-            case ActionOutcome.NotFound:
-                return TypedResults.NotFound(new ProblemDetailsDto(404, r.Error ?? "not found"));
-            case ActionOutcome.Forbidden:
-                return TypedResults.Problem(detail: r.Error, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
-            default:
-                return Problems.BadRequest(r.Error ?? "invalid");
-        }
-    }
-
-    static string? Local(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : null;
+    static IResult ToHttp((ActionResult Result, IReadOnlyList<string> Labels) r) =>
+        r.Result.Outcome == ActionOutcome.Done
+            ? TypedResults.Ok(new LabelsResponse(r.Result.ConversationId, r.Labels))
+            : InboxActionsSetup.ToHttp(r.Result);
 }

@@ -105,7 +105,7 @@ internal static class InboxActionsSetup
         }
     }
 
-    private static IResult ToHttp(ActionResult r) => r.Outcome switch
+    internal static IResult ToHttp(ActionResult r) => r.Outcome switch
     {
         ActionOutcome.Done => TypedResults.Ok(r),
         ActionOutcome.NotFound => TypedResults.NotFound(new ProblemDetailsDto(404, r.Error ?? "not found")),
@@ -122,7 +122,7 @@ internal static class InboxActionsSetup
     private static string WithNotice(string url, string? notice) =>
         notice is null ? url : url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "notice=" + Uri.EscapeDataString(notice);
 
-    private static IResult FormOutcome(ActionResult r, string? returnUrl) => r.Outcome switch
+    internal static IResult FormOutcome(ActionResult r, string? returnUrl) => r.Outcome switch
     {
         ActionOutcome.Done => Back(returnUrl, r.ConversationId, null),
         ActionOutcome.NotFound => Results.NotFound(),

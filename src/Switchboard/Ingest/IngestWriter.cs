@@ -27,17 +27,7 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
 
             try
             {
-                await using var conn = await db.OpenAsync(stoppingToken);
-                var result = await IngestBatch.WriteAsync(db, conn, [.. batch.Select(b => b.Post)], time, stoppingToken, topics, routing);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Done.TrySetResult(result.Outcomes[i]);
-                }
-
-                if (result.Conversations.Count > 0)
-                {
-                    feed.Publish(result.Conversations);
-                }
+                await CommitAsync(batch, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -58,6 +48,22 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
         }
     }
 
+    /// <summary>Writes the items' posts in one transaction, then completes each item and tells the inbox.</summary>
+    private async Task CommitAsync(IReadOnlyList<IngestQueue.Item> items, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var result = await IngestBatch.WriteAsync(db, conn, [.. items.Select(b => b.Post)], time, ct, topics, routing);
+        for (var i = 0; i < items.Count; i++)
+        {
+            items[i].Done.TrySetResult(result.Outcomes[i]);
+        }
+
+        if (result.Conversations.Count > 0)
+        {
+            feed.Publish(result.Conversations);
+        }
+    }
+
     private async Task WriteOneByOneAsync(List<IngestQueue.Item> batch, Exception batchError, CancellationToken ct)
     {
         foreach (var item in batch)
@@ -67,14 +73,7 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
             {
                 try
                 {
-                    await using var conn = await db.OpenAsync(ct);
-                    var result = await IngestBatch.WriteAsync(db, conn, [item.Post], time, ct, topics, routing);
-                    item.Done.TrySetResult(result.Outcomes[0]);
-                    if (result.Conversations.Count > 0)
-                    {
-                        feed.Publish(result.Conversations);
-                    }
-
+                    await CommitAsync([item], ct);
                     continue;
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
