@@ -221,6 +221,10 @@ public sealed class MastodonConnectorTests
         Assert.Contains(instance.Queries, q => q.Contains("min_id=40", StringComparison.Ordinal));
         Assert.Contains(instance.Queries, q => q.Contains("min_id=80", StringComparison.Ordinal));
         Assert.Contains(instance.Queries, q => q.Contains("min_id=92", StringComparison.Ordinal));
+        // The last mention can arrive through the backfill before the supervisor has written the reconnect and the
+        // new stream has connected: wait for both (bounded) rather than reading them at that instant.
+        await ConnectorHarness.WaitForAsync(async () => (await h.Health.GetAsync(account.Id))!.Reconnects >= 1 && instance.StreamConnections >= 2,
+            TimeSpan.FromSeconds(15), "the reconnect to be recorded and the stream to be open again");
         var health = await h.Health.GetAsync(account.Id);
         Assert.True(health!.Reconnects >= 1);
         Assert.True(instance.StreamConnections >= 2);
