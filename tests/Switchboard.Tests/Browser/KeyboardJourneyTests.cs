@@ -58,8 +58,9 @@ public class KeyboardJourneyTests
         await page.Keyboard.PressAsync("a");
         Assert.Equal("assign-to", await ActiveIdAsync(page));
         await page.Keyboard.TypeAsync("me");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        // The form posts and comes back to this address: wait for the new page, or "e" below lands in the old one's
+        // still-focused assign box (CI failed that way).
+        await page.ReloadByAsync(() => page.Keyboard.PressAsync("Enter"));
         await using var conn = await server.Db.OpenAsync();
         var adminId = await conn.ExecuteScalarAsync<long>("SELECT id FROM users WHERE email = 'admin@demo.switchboard.local'");
         Assert.Equal(adminId, await EventuallyAsync(
@@ -68,7 +69,7 @@ public class KeyboardJourneyTests
 
         // e resolves it.
         await page.WaitForSelectorAsync("#resolve-button");
-        await page.Keyboard.PressAsync("e");
+        await page.ReloadByAsync(() => page.Keyboard.PressAsync("e"));
         Assert.Equal("resolved", await EventuallyAsync(
             () => conn.ExecuteScalarAsync<string>("SELECT status FROM conversations WHERE id = @conversation", new { conversation }),
             v => v == "resolved", TimeSpan.FromSeconds(15)));

@@ -17,4 +17,25 @@ internal static class Navigation
         await Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
         await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
     }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> and waits for the next document to be parsed, for a form that posts and is
+    /// redirected back to the same address (where <see cref="NavigateByAsync"/> would match the old page at once).
+    /// The listener is attached before the action, so a fast reload cannot be missed.
+    /// </summary>
+    public static async Task ReloadByAsync(this IPage page, Func<Task> action)
+    {
+        var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLoaded(object? sender, IPage p) => loaded.TrySetResult();
+        page.DOMContentLoaded += OnLoaded;
+        try
+        {
+            await action();
+            await loaded.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            page.DOMContentLoaded -= OnLoaded;
+        }
+    }
 }
