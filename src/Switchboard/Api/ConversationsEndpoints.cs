@@ -24,19 +24,10 @@ internal static class ConversationsEndpoints
         Database db, string? team, string? status, string? assignee, string? sentiment, string? intent, string? department,
         string? cursor, int? limit, ClaimsPrincipal principal, CancellationToken ct, long? topic = null, string? label = null)
     {
-        // "name:value" is a classifier's label (complaint_reason:Late Flight); without a colon, a conversation label.
-        var custom = Classification.Corrections.InboxLabelFilter.ParseLabel(label);
-        string? conversationLabel = null;
-        if (label is not null && custom is null)
+        var (labelName, labelValue, conversationLabel, labelError) = Classification.Corrections.InboxLabelFilter.SplitLabel(label);
+        if (labelError is not null)
         {
-            var (normalized, error) = ConversationLabel.Normalize(label);
-            if (normalized is null)
-            {
-                // Normalize also refuses a colon, so a malformed "name:value" lands here with that reason.
-                return Problems.BadRequest("label must be a conversation label (e.g. billing) or name:value of a custom label (e.g. complaint_reason:Late Flight): " + error);
-            }
-
-            conversationLabel = normalized;
+            return Problems.BadRequest(labelError);
         }
 
         if (sentiment is not null && !Sentiments.Contains(sentiment))
@@ -83,7 +74,7 @@ internal static class ConversationsEndpoints
         {
             var scope = await AccessScope.LoadAsync(conn, principal);
             var page = await ConversationQueries.ListAsync(conn, new ConversationFilter(team, null, status, assigneeId, unassigned, sentiment, intent, department,
-                topic, custom?.Name, custom?.Value, conversationLabel)
+                topic, labelName, labelValue, conversationLabel)
             { Scope = scope },
                 cursor, limit ?? 50, ct);
             return TypedResults.Ok(new ConversationPageDto(page.Items, page.NextCursor));

@@ -401,7 +401,7 @@ internal static class InboxActionsSetup
             if (!string.IsNullOrEmpty(given) && used is null)
             {
                 return Problems.BadRequest(name == "label"
-                    ? "label must be a conversation label (e.g. billing) or name:value of a custom label (e.g. complaint_reason:Late Flight)"
+                    ? Classification.Corrections.InboxLabelFilter.SplitLabel(given).Error ?? Classification.Corrections.InboxLabelFilter.LabelHelp
                     : $"{name} '{given}' is not one of the {name} labels");
             }
         }

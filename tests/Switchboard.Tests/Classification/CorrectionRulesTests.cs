@@ -108,13 +108,22 @@ public class CorrectionRulesTests
     [InlineData("complaint_reason:Late Flight", "complaint_reason", "Late Flight")]
     [InlineData("mood:a:b", "mood", "a:b")]
     public void Custom_label_filters_parse(string text, string name, string value) =>
-        Assert.Equal((name, value), InboxLabelFilter.ParseLabel(text));
+        Assert.Equal((name, value, null, null), InboxLabelFilter.SplitLabel(text));
+
+    [Fact]
+    public void A_label_without_a_colon_is_a_conversation_label_in_its_one_spelling() =>
+        Assert.Equal((null, null, "lost bag", null), InboxLabelFilter.SplitLabel("  Lost   Bag "));
 
     [Theory]
-    [InlineData("nocolon")]
     [InlineData(":value")]
     [InlineData("mood:")]
     [InlineData("sentiment:negative")]
     [InlineData("Bad Name:x")]
-    public void Malformed_custom_label_filters_are_refused(string text) => Assert.Null(InboxLabelFilter.ParseLabel(text));
+    public void Malformed_custom_label_filters_are_refused(string text)
+    {
+        var (name, _, conversationLabel, error) = InboxLabelFilter.SplitLabel(text);
+        Assert.Null(name);
+        Assert.Null(conversationLabel);
+        Assert.StartsWith(InboxLabelFilter.LabelHelp, error, StringComparison.Ordinal);
+    }
 }

@@ -23,11 +23,36 @@ public sealed record InboxLabelFilter(string? Sentiment = null, string? Intent =
             Pick(query["sentiment"], LabelCatalog.Sentiments),
             Pick(query["intent"], LabelCatalog.Intents),
             Pick(query["department"], LabelCatalog.Departments, StringComparison.OrdinalIgnoreCase),
-            ParseLabel(label) is not null || Inbox.ConversationLabel.Normalize(label).Label is not null ? label : null);
+            SplitLabel(label).Error is null && !string.IsNullOrEmpty(label) ? label : null);
+    }
+
+    public const string LabelHelp =
+        "label must be a conversation label (e.g. billing) or name:value of a custom label (e.g. complaint_reason:Late Flight)";
+
+    /// <summary>
+    /// The one reading of a label selector, for the inbox page and both APIs: "name:value" is a classifier's label,
+    /// anything else a conversation label in its one spelling; Error says why it is neither. Null or empty selects
+    /// nothing.
+    /// </summary>
+    public static (string? Name, string? Value, string? ConversationLabel, string? Error) SplitLabel(string? label)
+    {
+        if (string.IsNullOrEmpty(label))
+        {
+            return (null, null, null, null);
+        }
+
+        if (ParseLabel(label) is var (name, value))
+        {
+            return (name, value, null, null);
+        }
+
+        // Normalize also refuses a colon, so a malformed "name:value" lands here with that reason.
+        var (normalized, error) = Inbox.ConversationLabel.Normalize(label);
+        return normalized is null ? (null, null, null, LabelHelp + ": " + error) : (null, null, normalized, null);
     }
 
     /// <summary>Splits "name:value"; null when it is not a custom label name followed by a value.</summary>
-    public static (string Name, string Value)? ParseLabel(string? label)
+    private static (string Name, string Value)? ParseLabel(string? label)
     {
         if (string.IsNullOrEmpty(label) || label.Length > 300)
         {
@@ -46,17 +71,16 @@ public sealed record InboxLabelFilter(string? Sentiment = null, string? Intent =
 
     public ConversationFilter Apply(ConversationFilter f)
     {
-        var custom = ParseLabel(Label);
+        var (name, value, conversationLabel, _) = SplitLabel(Label);
         return f with
         {
             Sentiment = Sentiment ?? f.Sentiment,
             Intent = Intent ?? f.Intent,
             // "none" is stored as NULL; filtering on it is not supported by the shared query, so it is ignored.
             Department = Department is null or "none" ? f.Department : Department,
-            LabelName = custom?.Name ?? f.LabelName,
-            LabelValue = custom?.Value ?? f.LabelValue,
-            // Without a colon it is a conversation label ("billing"), in its one spelling.
-            ConversationLabel = custom is null && Label is not null ? Inbox.ConversationLabel.Normalize(Label).Label ?? f.ConversationLabel : f.ConversationLabel,
+            LabelName = name ?? f.LabelName,
+            LabelValue = value ?? f.LabelValue,
+            ConversationLabel = conversationLabel ?? f.ConversationLabel,
         };
     }
 
