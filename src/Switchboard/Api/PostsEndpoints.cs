@@ -19,9 +19,6 @@ internal static class PostsEndpoints
     {
         api.MapPost("/posts", IngestAsync).WithTags("Ingest")
             .WithSummary("Deliver posts (JSON object or JSONL); answers after they are durably stored");
-        api.MapGet("/dead-letters", async (Database db, CancellationToken ct) => TypedResults.Ok(await DeadLetters.ListAsync(db, ct)))
-            .WithTags("Ingest").RequireAuthorization(Policies.Admin)
-            .WithSummary("Posts that failed on their own (newest first, 200 at most); parked ones are no longer redelivered");
         return api;
     }
 

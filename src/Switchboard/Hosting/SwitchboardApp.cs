@@ -85,6 +85,7 @@ internal static class SwitchboardApp
         var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy);
         api.MapConversationsApi();
         api.MapPostsApi();
+        app.MapDeadLetters(api);
         app.MapAccount();
         app.MapInbox();
         app.MapWebhooks();

@@ -137,6 +137,115 @@ public class PoisonPostTests
         Assert.Equal(HttpStatusCode.Forbidden, (await carlos.GetAsync("/api/dead-letters")).StatusCode);
     }
 
+    static async Task PoisonAsync(RunningServer server, string provider)
+    {
+        await using var conn = await server.Db.OpenAsync();
+        await conn.ExecuteAsync(provider == "sqlite"
+            ? "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text LIKE '%POISON%' BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+            : """
+              CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.text LIKE '%POISON%' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+              CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION poison();
+              """);
+    }
+
+    static async Task CureAsync(RunningServer server, string provider)
+    {
+        await using var conn = await server.Db.OpenAsync();
+        await conn.ExecuteAsync(provider == "sqlite" ? "DROP TRIGGER poison" : "DROP TRIGGER poison ON messages");
+    }
+
+    static async Task ParkAsync(HttpClient admin, string id, string text)
+    {
+        for (var i = 0; i < Switchboard.Ingest.DeadLetters.MaxAttempts; i++)
+        {
+            await admin.PostAsync("/api/posts", new StringContent(Line(id, text), Encoding.UTF8, "application/x-ndjson"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task An_admin_retries_a_parked_post_once_the_fault_is_fixed_and_discards_another(string provider)
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
+        using var admin = await server.AdminClientAsync();
+        await PoisonAsync(server, provider);
+        await ParkAsync(admin, "bad", "POISON one");
+        await ParkAsync(admin, "bad-2", "POISON two");
+        Assert.Equal(2, (await admin.GetFromJsonAsync<JsonElement>("/api/dead-letters")).GetArrayLength());
+
+        // Bad requests name what is missing or unknown; agents may not touch dead letters.
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsync("/api/dead-letters/retry?channel=mastodon", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsync($"/api/dead-letters/retry?channel=mastodon&id={new string('x', 601)}", null)).StatusCode);
+        var unknown = await admin.PostAsync("/api/dead-letters/retry?channel=mastodon&id=nope", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("no dead letter mastodon/nope", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var carlos = await server.ClientForAsync("carlos@demo.switchboard.local");
+        Assert.Equal(HttpStatusCode.Forbidden, (await carlos.PostAsync("/api/dead-letters/retry?channel=mastodon&id=bad", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await carlos.DeleteAsync("/api/dead-letters?channel=mastodon&id=bad")).StatusCode);
+
+        // While the fault is there, a retry fails with its reason and the letter stays, one attempt more.
+        var early = await admin.PostAsync("/api/dead-letters/retry?channel=mastodon&id=bad", null);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("injected fault", await early.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var letters = (await admin.GetFromJsonAsync<JsonElement>("/api/dead-letters")).EnumerateArray().ToList();
+        Assert.Equal(Switchboard.Ingest.DeadLetters.MaxAttempts + 1, letters.Single(l => l.GetProperty("externalId").GetString() == "bad").GetProperty("attempts").GetInt32());
+
+        // Fixed: the retry stores the post through the ordinary path (it is in the inbox) and the letter goes.
+        await CureAsync(server, provider);
+        var retried = await admin.PostAsync("/api/dead-letters/retry?channel=mastodon&id=bad", null);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal("stored", (await retried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString());
+        await using var db = await server.Db.OpenAsync();
+        Assert.NotNull(await db.ExecuteScalarAsync<long?>("SELECT conversation_id FROM messages WHERE external_id = 'bad' AND text = 'POISON one'"));
+        Assert.Equal(["bad-2"], (await admin.GetFromJsonAsync<JsonElement>("/api/dead-letters")).EnumerateArray().Select(l => l.GetProperty("externalId").GetString()));
+
+        // The other is discarded: gone from the list, not stored, and its post kept in the audit trail.
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("/api/dead-letters?channel=mastodon&id=bad-2")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync("/api/dead-letters?channel=mastodon&id=bad-2")).StatusCode);
+        Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/dead-letters")).GetArrayLength());
+        Assert.Null(await db.ExecuteScalarAsync<long?>("SELECT id FROM messages WHERE external_id = 'bad-2'"));
+        var audit = (await db.QueryAsync<(string Action, string After)>(
+            "SELECT action, COALESCE(before_json, '') FROM audit_log WHERE entity = 'dead_letter' ORDER BY id")).ToList();
+        Assert.Equal(["dead_letter.retried", "dead_letter.discarded"], audit.Select(a => a.Action));
+        Assert.Contains("POISON two", audit[1].After, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_channels_page_lists_dead_letters_for_admins_with_retry_and_discard()
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
+        using var api = await server.AdminClientAsync();
+        await PoisonAsync(server, "sqlite");
+        await ParkAsync(api, "bad", "POISON <b>three</b>");
+
+        using var admin = await Switchboard.Tests.Inbox.InboxFixture.SignInAsync(server, "admin@demo.switchboard.local");
+        var page = await admin.Http.GetStringAsync("/channels");
+        Assert.Contains("id=\"dead-letters\"", page, StringComparison.Ordinal);
+        Assert.Contains("POISON &lt;b&gt;three&lt;/b&gt;", page, StringComparison.Ordinal);
+        Assert.Contains("injected fault", page, StringComparison.Ordinal);
+
+        // Still failing: the page comes back with the reason, and the letter is still listed.
+        var failed = await admin.PostFormAsync("/channels/dead-letters/retry", ("channel", "mastodon"), ("id", "bad"));
+        Assert.Equal(HttpStatusCode.Redirect, failed.StatusCode);
+        var failedPage = WebUtility.HtmlDecode(await admin.Http.GetStringAsync(failed.Headers.Location));
+        Assert.Contains("the post failed again and stays here", failedPage, StringComparison.Ordinal);
+        Assert.Contains("POISON <b>three</b>", failedPage, StringComparison.Ordinal);
+
+        await CureAsync(server, "sqlite");
+        var stored = await admin.PostFormAsync("/channels/dead-letters/retry", ("channel", "mastodon"), ("id", "bad"));
+        var storedPage = WebUtility.HtmlDecode(await admin.Http.GetStringAsync(stored.Headers.Location));
+        Assert.Contains("Dead letter: stored", storedPage, StringComparison.Ordinal);
+        Assert.Contains("None: every delivered post was stored.", storedPage, StringComparison.Ordinal);
+
+        // Without the antiforgery token the form is refused; a manager sees no dead letters and may not post the form.
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.Http.PostAsync("/channels/dead-letters/discard",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["channel"] = "mastodon", ["id"] = "bad" }))).StatusCode);
+        using var manager = await Switchboard.Tests.Inbox.InboxFixture.SignInAsync(server, "maria@demo.switchboard.local");
+        Assert.DoesNotContain("dead-letters", await manager.Http.GetStringAsync("/channels"), StringComparison.Ordinal);
+        var denied = await manager.PostFormAsync("/channels/dead-letters/discard", ("channel", "mastodon"), ("id", "bad"));
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+    }
+
     [Fact]
     public void Only_failures_that_say_something_about_the_post_count_towards_parking_it()
     {
