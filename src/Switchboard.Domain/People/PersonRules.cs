@@ -127,6 +127,41 @@ public static partial class PersonRules
         return null;
     }
 
+    /// <summary>
+    /// Whether a person's team seats and channel scope may change as asked. Admins reach everyone. A manager's reach
+    /// is their own teams, as it is in the inbox: they manage people who sit in one of those teams or in none (a new
+    /// hire not yet seated), they add, remove or change seats only in those teams (seats elsewhere stay as they were),
+    /// and they cannot widen their own access: their own seats and channels are an admin's to change. Without this a
+    /// manager could seat themselves in another team and read its conversations.
+    /// </summary>
+    /// <param name="editorTeams">The teams the editor sits in.</param>
+    /// <param name="before">The person's seats and channels now; null for a new person.</param>
+    public static string? MayReach(string editorRole, bool self, IReadOnlySet<string> editorTeams,
+        (IReadOnlyList<TeamSeat> Teams, IReadOnlyList<string> Channels)? before, PersonProfile after)
+    {
+        if (editorRole == "admin")
+            return null;
+        var seats = before?.Teams ?? [];
+        if (OutOfReach(editorRole, editorTeams, seats) is { } outside)
+            return outside;
+        if (self && before is { } mine && (!SameSeats(mine.Teams, after.Teams) || !mine.Channels.Order(StringComparer.Ordinal).SequenceEqual(after.Channels.Order(StringComparer.Ordinal))))
+            return "teams: a manager cannot change their own team seats or channels; ask an admin";
+        var changed = seats.Where(s => !after.Teams.Contains(s)).Concat(after.Teams.Where(s => !seats.Contains(s)))
+            .Select(s => s.Team).Where(t => !editorTeams.Contains(t)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return changed.Count > 0
+            ? $"teams: only an admin or a manager of {string.Join(", ", changed.Select(t => $"'{t}'"))} can change seats there"
+            : null;
+    }
+
+    /// <summary>Whether the person sitting in <paramref name="seats"/> is within a manager's reach (see <see cref="MayReach"/>).</summary>
+    public static string? OutOfReach(string editorRole, IReadOnlySet<string> editorTeams, IReadOnlyList<TeamSeat> seats) =>
+        editorRole == "admin" || seats.Count == 0 || seats.Any(s => editorTeams.Contains(s.Team))
+            ? null
+            : $"this person sits in none of your teams ({string.Join(", ", seats.Select(s => s.Team))}); ask an admin or a manager of their team";
+
+    static bool SameSeats(IReadOnlyList<TeamSeat> a, IReadOnlyList<TeamSeat> b) =>
+        a.Count == b.Count && a.All(b.Contains);
+
     static List<string> Normalise(IReadOnlyList<string>? values, int max, string field, List<string> errors, Func<string, string> canonical, Func<string, string?> invalid)
     {
         var list = new List<string>();

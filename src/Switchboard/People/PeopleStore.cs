@@ -203,8 +203,10 @@ internal sealed class PeopleStore(Database db, Sla.SlaRuntime sla, TimeProvider 
         var found = await LoadAsync(conn, tx, id);
         if (found.Count == 0)
             return (null, 404, $"no person {id}");
-        var editorRole = await conn.QueryFirstOrDefaultAsync<string>("SELECT role FROM users WHERE id = @id", new { id = editor.UserId() }, tx) ?? "";
-        return PersonRules.MayDeactivate(editorRole, id == editor.UserId(), found[0].Role) is { } refused ? (null, 403, refused) : (found[0], 200, null);
+        var (editorRole, editorTeams) = await EditorAsync(conn, tx, editor);
+        return (PersonRules.MayDeactivate(editorRole, id == editor.UserId(), found[0].Role) ?? PersonRules.OutOfReach(editorRole, editorTeams, found[0].Teams)) is { } refused
+            ? (null, 403, refused)
+            : (found[0], 200, null);
     }
 
     async Task<(PersonProfile? Profile, (int Status, string Message)? Error)> CheckAsync(DbConnection conn, DbTransaction tx, ClaimsPrincipal editor,
@@ -216,10 +218,22 @@ internal sealed class PeopleStore(Database db, Sla.SlaRuntime sla, TimeProvider 
         var (profile, errors) = PersonRules.Check(input, teams);
         if (profile is null)
             return (null, (400, string.Join("; ", errors)));
-        var editorRole = await conn.QueryFirstOrDefaultAsync<string>("SELECT role FROM users WHERE id = @id", new { id = editor.UserId() }, tx) ?? "";
-        if (PersonRules.MayChange(editorRole, before is not null && before.Id == editor.UserId(), currentRole, profile.Role) is { } refused)
+        var (editorRole, editorTeams) = await EditorAsync(conn, tx, editor);
+        var self = before is not null && before.Id == editor.UserId();
+        if ((PersonRules.MayChange(editorRole, self, currentRole, profile.Role)
+             ?? PersonRules.MayReach(editorRole, self, editorTeams, before is null ? null : (before.Teams, before.Channels), profile)) is { } refused)
             return (null, (403, refused));
         return (profile, null);
+    }
+
+    /// <summary>The editor's role and team seats, which bound whom a manager may change (<see cref="PersonRules.MayReach"/>).</summary>
+    internal static async Task<(string Role, IReadOnlySet<string> Teams)> EditorAsync(DbConnection conn, DbTransaction? tx, ClaimsPrincipal editor)
+    {
+        var id = editor.UserId();
+        var role = await conn.QueryFirstOrDefaultAsync<string>("SELECT role FROM users WHERE id = @id", new { id }, tx) ?? "";
+        var teams = await conn.QueryAsync<string>(
+            "SELECT t.slug FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = @id", new { id }, tx);
+        return (role, teams.ToHashSet(StringComparer.Ordinal));
     }
 
     async Task WriteAsync(DbConnection conn, DbTransaction tx, long id, PersonProfile p)

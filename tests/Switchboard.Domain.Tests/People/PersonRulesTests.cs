@@ -99,6 +99,46 @@ public class PersonRulesTests
     public void Who_may_deactivate_whom(string editor, bool self, string target, string? refusal) =>
         Assert.Equal(refusal, PersonRules.MayDeactivate(editor, self, target));
 
+    static readonly IReadOnlySet<string> Mine = new HashSet<string>(["customer-service", "marketing"]);
+
+    static PersonProfile Seated(params TeamSeat[] seats) => Valid() with { Teams = seats };
+
+    static (IReadOnlyList<TeamSeat>, IReadOnlyList<string>) Now(params TeamSeat[] seats) => (seats, ["mastodon"]);
+
+    [Fact]
+    public void A_manager_reaches_people_of_their_teams_and_changes_seats_only_there()
+    {
+        TeamSeat cs = new("customer-service", false), pr = new("public-relations", false), mk = new("marketing", false);
+        // In reach: a member of one of the manager's teams, moved between the manager's teams, or a new hire seated there.
+        Assert.Null(PersonRules.MayReach("manager", false, Mine, Now(cs), Seated(cs, mk)));
+        Assert.Null(PersonRules.MayReach("manager", false, Mine, Now(cs), Seated(mk)));
+        Assert.Null(PersonRules.MayReach("manager", false, Mine, null, Seated(cs)));
+        Assert.Null(PersonRules.MayReach("manager", false, Mine, Now(), Seated(mk)));
+        // A seat elsewhere stays as it was: kept is fine, added, removed or made lead is not.
+        Assert.Null(PersonRules.MayReach("manager", false, Mine, Now(cs, pr), Seated(cs, mk, pr)));
+        Assert.Equal("teams: only an admin or a manager of 'public-relations' can change seats there",
+            PersonRules.MayReach("manager", false, Mine, Now(cs), Seated(cs, pr)));
+        Assert.Equal("teams: only an admin or a manager of 'public-relations' can change seats there",
+            PersonRules.MayReach("manager", false, Mine, Now(cs, pr), Seated(cs)));
+        Assert.Equal("teams: only an admin or a manager of 'public-relations' can change seats there",
+            PersonRules.MayReach("manager", false, Mine, Now(cs, pr), Seated(cs, pr with { Lead = true })));
+        Assert.Equal("teams: only an admin or a manager of 'public-relations' can change seats there",
+            PersonRules.MayReach("manager", false, Mine, null, Seated(pr)));
+        // Out of reach: someone seated only in other teams.
+        Assert.StartsWith("this person sits in none of your teams (public-relations)",
+            PersonRules.MayReach("manager", false, Mine, Now(pr), Seated(pr)), StringComparison.Ordinal);
+        // Their own access is an admin's to change, even within their teams; other fields of their profile are theirs.
+        Assert.Equal("teams: a manager cannot change their own team seats or channels; ask an admin",
+            PersonRules.MayReach("manager", true, Mine, Now(cs), Seated(cs, mk)));
+        Assert.Equal("teams: a manager cannot change their own team seats or channels; ask an admin",
+            PersonRules.MayReach("manager", true, Mine, Now(cs), Seated(cs) with { Channels = [] }));
+        Assert.Null(PersonRules.MayReach("manager", true, Mine, Now(cs), Seated(cs) with { Capacity = 9 }));
+        // Admins reach everyone.
+        Assert.Null(PersonRules.MayReach("admin", false, new HashSet<string>(), Now(pr), Seated(mk)));
+        Assert.Null(PersonRules.OutOfReach("admin", new HashSet<string>(), [pr]));
+        Assert.Null(PersonRules.OutOfReach("manager", Mine, []));
+    }
+
     sealed class ProfileComparer : IEqualityComparer<PersonProfile>
     {
         public bool Equals(PersonProfile? a, PersonProfile? b) => a is not null && b is not null && a.Name == b.Name && a.Role == b.Role

@@ -126,6 +126,45 @@ public class PeopleApiTests
     }
 
     [Fact]
+    public async Task A_manager_changes_people_and_seats_only_in_their_own_teams_and_cannot_seat_themselves_elsewhere()
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
+        using var admin = await server.AdminClientAsync();
+        using var maria = await server.ClientForAsync(Maria); // manager of customer-service and marketing
+        var people = await maria.GetFromJsonAsync<JsonElement>("/api/people");
+        long IdOf(string email) => people.EnumerateArray().Single(p => p.GetProperty("email").GetString() == email).GetProperty("id").GetInt64();
+        object Body(string name, string role, params string[] teams) =>
+            new { name, role, teams = teams.Select(t => new { team = t, lead = false }).ToArray(), languages = new[] { "en" } };
+        async Task RefusedAsync(HttpResponseMessage r, string reason)
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+            Assert.Contains(reason, await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // Within reach: Carlos moves into marketing as well.
+        Assert.Equal(HttpStatusCode.OK, (await maria.PutAsJsonAsync($"/api/people/{IdOf(Carlos)}", Body("Carlos Care", "agent", "customer-service", "marketing"))).StatusCode);
+        // Not: Priya sits only in public-relations; Carlos cannot be seated there by Maria; nor can a new hire.
+        var priya = IdOf("priya@demo.switchboard.local");
+        await RefusedAsync(await maria.PutAsJsonAsync($"/api/people/{priya}", Body("Priya PR", "agent", "public-relations")), "sits in none of your teams");
+        await RefusedAsync(await maria.PostAsync($"/api/people/{priya}/deactivate", null), "sits in none of your teams");
+        await RefusedAsync(await maria.PutAsJsonAsync($"/api/people/{IdOf(Carlos)}", Body("Carlos Care", "agent", "customer-service", "public-relations")),
+            "only an admin or a manager of 'public-relations'");
+        await RefusedAsync(await maria.PostAsJsonAsync("/api/people", new { email = "new@example.test", password = "a long enough password", name = "New", role = "agent",
+            teams = new[] { new { team = "it", lead = false } } }), "only an admin or a manager of 'it'");
+        // Maria cannot seat herself in public-relations to read its conversations.
+        await RefusedAsync(await maria.PutAsJsonAsync($"/api/people/{IdOf(Maria)}", new
+        {
+            name = "Maria Manager", role = "manager",
+            teams = new[] { new { team = "customer-service", lead = true }, new { team = "marketing", lead = true }, new { team = "public-relations", lead = false } },
+        }), "a manager cannot change their own team seats or channels");
+        Assert.DoesNotContain("public-relations", (await admin.GetFromJsonAsync<JsonElement>($"/api/people/{IdOf(Maria)}")).GetProperty("teams").ToString(), StringComparison.Ordinal);
+        Assert.Equal("Priya PR", (await admin.GetFromJsonAsync<JsonElement>($"/api/people/{priya}")).GetProperty("name").GetString());
+        Assert.True((await admin.GetFromJsonAsync<JsonElement>($"/api/people/{priya}")).GetProperty("active").GetBoolean());
+        // An admin may do all of it.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/people/{IdOf(Carlos)}", Body("Carlos Care", "agent", "customer-service", "public-relations"))).StatusCode);
+    }
+
+    [Fact]
     public async Task Bad_input_gets_a_reason_and_changes_nothing()
     {
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
