@@ -64,6 +64,18 @@ internal sealed record AccessScope(long UserId, string Role, IReadOnlyList<long>
     }
 
     /// <summary>
+    /// Whether this scope sees one conversation: the same predicate as every list and lookup (<see cref="Sql"/>), so
+    /// the inbox, the composer, hand-overs and label corrections cannot disagree about who sees what.
+    /// </summary>
+    public async Task<bool> SeesAsync(DbConnection conn, long conversationId, DbTransaction? tx = null)
+    {
+        var p = new DynamicParameters();
+        p.Add("seesConversation", conversationId);
+        return await conn.ExecuteScalarAsync<long>(
+            $"SELECT COUNT(*) FROM conversations c WHERE c.id = @seesConversation AND {Sql(p)}", p, tx) > 0;
+    }
+
+    /// <summary>
     /// A predicate over the conversation alias `c` limiting rows to this scope (adds its parameters to p).
     /// Own team's conversations, the ones assigned to the user, and for managers the not-yet-routed ones.
     /// </summary>

@@ -10,9 +10,10 @@ internal sealed record ConversationFacts(long Id, string Channel, long? TeamId, 
     long? AuthorId, string? AuthorName, string? AuthorHandle, long? Followers, bool? Verified, long? LastInboundMessageId);
 
 /// <summary>
-/// Team scoping for the composer: an admin acts everywhere; everyone else only on conversations of their teams (or
-/// not yet routed to a team). Analysts are read-only. A conversation the user may not see is reported as missing,
-/// so guessing ids reveals nothing.
+/// Scoping for the composer, approvals and hand-overs: a conversation is visible exactly when the user's
+/// <see cref="AccessScope"/> sees it in the inbox (their teams and channels, what is assigned to them, and for managers
+/// what no team owns yet). Analysts are read-only. A conversation the user may not see is reported as missing, so
+/// guessing ids reveals nothing.
 /// </summary>
 internal static class ConversationAccess
 {
@@ -28,7 +29,7 @@ internal static class ConversationAccess
             FROM conversations c LEFT JOIN teams t ON t.id = c.team_id LEFT JOIN authors a ON a.id = c.author_id
             WHERE c.id = @conversationId
             """, new { conversationId }, tx);
-        if (facts is null || !await InTeamAsync(conn, user, facts.TeamId, tx))
+        if (facts is null || !await (await AccessScope.LoadAsync(conn, user, tx)).SeesAsync(conn, conversationId, tx))
         {
             return null;
         }
@@ -37,6 +38,7 @@ internal static class ConversationAccess
             facts.AuthorName, facts.AuthorHandle, facts.Followers, facts.Verified is null ? null : facts.Verified != 0, facts.LastInboundMessageId);
     }
 
+    /// <summary>Whether the user may use what a team owns (its canned replies): admins everything, others their teams' and shared ones.</summary>
     public static async Task<bool> InTeamAsync(DbConnection conn, ClaimsPrincipal user, long? teamId, DbTransaction? tx = null) =>
         Role(user) == "admin" || teamId is null
         || await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM team_members WHERE team_id = @teamId AND user_id = @userId",

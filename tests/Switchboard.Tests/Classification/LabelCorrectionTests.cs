@@ -135,6 +135,45 @@ public class LabelCorrectionTests
     }
 
     [Fact]
+    public async Task One_scope_rule_decides_in_the_inbox_the_composer_and_the_labels()
+    {
+        // Label corrections used to let every manager reach every team, and the composer let agents reach conversations
+        // no team owned, while the inbox showed neither. Each surface now asks the inbox's AccessScope.
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
+        using var admin = await server.AdminClientAsync();
+        var (messageId, conversationId) = await PostOneAsync(admin, server, "s1", "my refund never arrived, this is terrible");
+        using var maria = await ClientForAsync(server, "maria@demo.switchboard.local"); // manager of customer-service and marketing
+        using var carlos = await ClientForAsync(server, "carlos@demo.switchboard.local"); // agent of customer-service
+        await using var conn = await server.Db.OpenAsync();
+        async Task<HttpStatusCode[]> SurfacesAsync(HttpClient c) =>
+        [
+            (await c.GetAsync($"/api/conversations/{conversationId}")).StatusCode,
+            (await c.GetAsync($"/api/conversations/{conversationId}/composer")).StatusCode,
+            (await c.GetAsync($"/api/messages/{messageId}/labels")).StatusCode,
+        ];
+        HttpStatusCode[] seen = [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK];
+        HttpStatusCode[] hidden = [HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound];
+
+        await conn.ExecuteAsync("UPDATE conversations SET team_id = (SELECT id FROM teams WHERE slug = 'customer-service'), assignee_id = NULL WHERE id = @conversationId", new { conversationId });
+        Assert.Equal(seen, await SurfacesAsync(maria));
+        Assert.Equal(seen, await SurfacesAsync(carlos));
+
+        // Another team's conversation: hidden from both everywhere, also from the manager.
+        await conn.ExecuteAsync("UPDATE conversations SET team_id = (SELECT id FROM teams WHERE slug = 'public-relations') WHERE id = @conversationId", new { conversationId });
+        Assert.Equal(hidden, await SurfacesAsync(maria));
+        Assert.Equal(hidden, await SurfacesAsync(carlos));
+        Assert.Equal(HttpStatusCode.NotFound, (await CorrectAsync(maria, messageId, "sentiment", "neutral")).StatusCode);
+
+        // No team yet: managers triage it, agents do not see it until it is routed or assigned to them.
+        await conn.ExecuteAsync("UPDATE conversations SET team_id = NULL WHERE id = @conversationId", new { conversationId });
+        Assert.Equal(seen, await SurfacesAsync(maria));
+        Assert.Equal(hidden, await SurfacesAsync(carlos));
+        await conn.ExecuteAsync("UPDATE conversations SET assignee_id = (SELECT id FROM users WHERE email = 'carlos@demo.switchboard.local') WHERE id = @conversationId", new { conversationId });
+        Assert.Equal(seen, await SurfacesAsync(carlos));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM label_corrections"));
+    }
+
+    [Fact]
     public async Task Analysts_cannot_correct_agents_can_and_only_managers_and_admins_retrain_or_import()
     {
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));

@@ -167,8 +167,8 @@ public class HandoverApiTests
         Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
         var wrongType = await carlos.PostAsync(url, new StringContent("{\"expertId\": \"lena\", \"question\": 1}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
-        // Erin (analyst, no team) does not see the conversation at all; no handover row comes of it.
-        Assert.Equal(HttpStatusCode.NotFound, (await erin.PostAsJsonAsync(url, new { expertId = lenaId, question = "analysts read only" })).StatusCode);
+        // Erin (analyst, no team) reads every conversation, as in the inbox, but may not ask: 403, and no handover row comes of it.
+        Assert.Equal(HttpStatusCode.Forbidden, (await erin.PostAsJsonAsync(url, new { expertId = lenaId, question = "analysts read only" })).StatusCode);
 
         // Expert management: managers only, bounded areas.
         Assert.Equal(HttpStatusCode.Forbidden, (await carlos.PutAsJsonAsync($"/api/experts/{lenaId}", new { areas = new[] { "Legal" } })).StatusCode);

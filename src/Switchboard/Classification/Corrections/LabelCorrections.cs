@@ -32,7 +32,7 @@ internal static class LabelCorrections
     public const int MaxValueLength = 200;
 
     private sealed record Target(long Id, long ConversationId, string Direction, string? Sentiment, string? Intent, string? Department,
-        string? Lang, string? Category, string? CategoryModel, long? TeamId, long? AssigneeId);
+        string? Lang, string? Category, string? CategoryModel);
 
     public static async Task<CorrectionResult> ApplyAsync(Database db, ClaimsPrincipal user, long messageId, string? label, string? value,
         TimeProvider time, CancellationToken ct)
@@ -52,11 +52,10 @@ internal static class LabelCorrections
         var m = await conn.QueryFirstOrDefaultAsync<Target>(new CommandDefinition(
             """
             SELECT m.id AS Id, m.conversation_id AS ConversationId, m.direction AS Direction, m.sentiment AS Sentiment, m.intent AS Intent,
-                   m.department AS Department, m.lang AS Lang, m.category AS Category, m.category_model AS CategoryModel,
-                   c.team_id AS TeamId, c.assignee_id AS AssigneeId
+                   m.department AS Department, m.lang AS Lang, m.category AS Category, m.category_model AS CategoryModel
             FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = @messageId
             """, new { messageId }, tx, cancellationToken: ct));
-        if (m is null || !await LabelScope.CanSeeAsync(conn, tx, user, m.TeamId, m.AssigneeId))
+        if (m is null || !await LabelScope.CanSeeAsync(conn, tx, user, m.ConversationId))
         {
             return new(CorrectionStatus.NotFound, null, $"no message {messageId}");
         }

@@ -1,14 +1,13 @@
 using System.Data.Common;
 using System.Security.Claims;
-using Dapper;
 
 namespace Switchboard.Classification.Corrections;
 
 /// <summary>
-/// Who may see and change which message's labels. Admins, managers and analysts read every team's messages; agents,
-/// trainees and approvers only those of their teams, conversations assigned to them, or ones no team owns yet.
-/// Analysts never change labels (they report, they do not triage). Out-of-scope messages answer 404, like unknown ones,
-/// so ids cannot be probed.
+/// Who may see and change which message's labels. A message is visible exactly when its conversation is in the user's
+/// <see cref="Auth.AccessScope"/> (the inbox's rule); analysts never change labels (they report, they do not triage).
+/// Out-of-scope messages answer 404, like unknown ones, so ids cannot be probed. Accuracy reports and models are
+/// workspace-wide aggregates, for managers and analysts.
 /// </summary>
 internal static class LabelScope
 {
@@ -19,22 +18,6 @@ internal static class LabelScope
 
     public static bool CanSeeAccuracy(ClaimsPrincipal user) => CanManageModels(user) || user.IsInRole("analyst");
 
-    private static bool SeesEverything(ClaimsPrincipal user) => CanSeeAccuracy(user);
-
-    public static async Task<bool> CanSeeAsync(DbConnection conn, DbTransaction? tx, ClaimsPrincipal user, long? teamId, long? assigneeId)
-    {
-        if (SeesEverything(user))
-        {
-            return true;
-        }
-
-        var userId = Auth.Principal.UserId(user);
-        if (teamId is null || assigneeId == userId)
-        {
-            return true;
-        }
-
-        return await conn.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM team_members WHERE team_id = @teamId AND user_id = @userId", new { teamId, userId }, tx) > 0;
-    }
+    public static async Task<bool> CanSeeAsync(DbConnection conn, DbTransaction? tx, ClaimsPrincipal user, long conversationId) =>
+        await (await Auth.AccessScope.LoadAsync(conn, user, tx)).SeesAsync(conn, conversationId, tx);
 }

@@ -18,8 +18,7 @@ internal sealed record MessageLabelsDto(long MessageId, long ConversationId, boo
 internal static class LabelViews
 {
     private sealed record Row(long Id, long ConversationId, string Direction, string? Sentiment, double? SentimentScore, string? Intent,
-        double? IntentScore, string? Department, double? DepartmentScore, string? Lang, double? LanguageScore, string? Explain,
-        long? TeamId, long? AssigneeId);
+        double? IntentScore, string? Department, double? DepartmentScore, string? Lang, double? LanguageScore, string? Explain);
 
     /// <summary>Null when the message does not exist or the user may not see it.</summary>
     public static async Task<MessageLabelsDto?> ForMessageAsync(DbConnection conn, ClaimsPrincipal user, long messageId, CancellationToken ct)
@@ -28,11 +27,10 @@ internal static class LabelViews
             """
             SELECT m.id AS Id, m.conversation_id AS ConversationId, m.direction AS Direction, m.sentiment AS Sentiment,
                    m.sentiment_score AS SentimentScore, m.intent AS Intent, m.intent_score AS IntentScore, m.department AS Department,
-                   m.department_score AS DepartmentScore, m.lang AS Lang, m.language_score AS LanguageScore, m.explain AS Explain,
-                   c.team_id AS TeamId, c.assignee_id AS AssigneeId
+                   m.department_score AS DepartmentScore, m.lang AS Lang, m.language_score AS LanguageScore, m.explain AS Explain
             FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = @messageId
             """, new { messageId }, cancellationToken: ct));
-        if (m is null || !await LabelScope.CanSeeAsync(conn, null, user, m.TeamId, m.AssigneeId))
+        if (m is null || !await LabelScope.CanSeeAsync(conn, null, user, m.ConversationId))
         {
             return null;
         }
