@@ -149,12 +149,19 @@ public class PeopleApiTests
         await RefusedAsync(await maria.PostAsync($"/api/people/{priya}/deactivate", null), "sits in none of your teams");
         await RefusedAsync(await maria.PutAsJsonAsync($"/api/people/{IdOf(Carlos)}", Body("Carlos Care", "agent", "customer-service", "public-relations")),
             "only an admin or a manager of 'public-relations'");
-        await RefusedAsync(await maria.PostAsJsonAsync("/api/people", new { email = "new@example.test", password = "a long enough password", name = "New", role = "agent",
-            teams = new[] { new { team = "it", lead = false } } }), "only an admin or a manager of 'it'");
+        await RefusedAsync(await maria.PostAsJsonAsync("/api/people", new
+        {
+            email = "new@example.test",
+            password = "a long enough password",
+            name = "New",
+            role = "agent",
+            teams = new[] { new { team = "it", lead = false } }
+        }), "only an admin or a manager of 'it'");
         // Maria cannot seat herself in public-relations to read its conversations.
         await RefusedAsync(await maria.PutAsJsonAsync($"/api/people/{IdOf(Maria)}", new
         {
-            name = "Maria Manager", role = "manager",
+            name = "Maria Manager",
+            role = "manager",
             teams = new[] { new { team = "customer-service", lead = true }, new { team = "marketing", lead = true }, new { team = "public-relations", lead = false } },
         }), "a manager cannot change their own team seats or channels");
         Assert.DoesNotContain("public-relations", (await admin.GetFromJsonAsync<JsonElement>($"/api/people/{IdOf(Maria)}")).GetProperty("teams").ToString(), StringComparison.Ordinal);

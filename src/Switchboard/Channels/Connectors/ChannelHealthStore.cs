@@ -84,8 +84,10 @@ internal sealed class ChannelHealthStore(Database db, TimeProvider time)
     }
 
     /// <summary>A failed attempt. The message is the connector's own wording, never a request with credentials in it.</summary>
+    public Task RecordErrorAsync(long accountId, string error, CancellationToken ct) => RecordErrorAsync(accountId, error, null, ct);
+
     /// <summary>Records a failed attempt; <paramref name="cursor"/>, when given, replaces the stored one (a poller's backoff).</summary>
-    public async Task RecordErrorAsync(long accountId, string error, CancellationToken ct, string? cursor = null)
+    public async Task RecordErrorAsync(long accountId, string error, string? cursor, CancellationToken ct)
     {
         var w = new HealthRules().RateWeight;
         await using var conn = await db.OpenAsync(ct);

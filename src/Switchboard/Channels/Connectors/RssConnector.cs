@@ -93,7 +93,7 @@ internal sealed class RssConnector(ConnectorContext context) : ConnectorRunner
         state = FeedPolling.AfterFailure(state, error, context.Time.GetUtcNow(), retryAfter, options);
         // The validators stay where the last success left them; only the schedule moves.
         cursor = cursor with { NextPollAt = state.NextPollAt, Failures = state.ConsecutiveFailures };
-        await context.Health.RecordErrorAsync(account.Id, error, ct, JsonSerializer.Serialize(cursor));
+        await context.Health.RecordErrorAsync(account.Id, error, JsonSerializer.Serialize(cursor), ct);
         return (state, cursor);
     }
 
