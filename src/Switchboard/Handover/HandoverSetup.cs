@@ -61,6 +61,11 @@ internal static class HandoverSetup
             var result = await s.CancelAsync(user, handoverId, ct);
             return result is IValueHttpResult { Value: HandoverDto h } ? Results.LocalRedirect($"/conversations/{h.ConversationId}") : Back(result, "/", "");
         });
+        // The expert's page follows the conversation: handover.js fetches this when the inbox feed names it.
+        ui.MapGet("/{handoverId:long}/live", async Task<IResult> (long handoverId, ClaimsPrincipal user, HandoverStore s, CancellationToken ct) =>
+            await s.ViewAsync(user, handoverId, ct) is { } view
+                ? new RazorComponentResult<Components.HandoverLive>(new { View = view })
+                : Results.NotFound());
         ui.MapPost("/{handoverId:long}/answer", async (long handoverId, [FromForm] string? answer, ClaimsPrincipal user, HandoverStore s, CancellationToken ct) =>
             Back(await s.AnswerAsync(user, handoverId, new AnswerRequest(answer), ct), $"/handovers/{handoverId}", "Answer sent to the agent's draft."));
         ui.MapPost("/{handoverId:long}/decline", async (long handoverId, [FromForm] string? reason, ClaimsPrincipal user, HandoverStore s, CancellationToken ct) =>

@@ -32,7 +32,7 @@ internal sealed record PersonResult(PersonDto? Person, int Status, string? Error
 /// Reads and writes people: users with their team seats, channel scope, skills, languages, capacity and expert areas.
 /// Each change is one transaction with its audit record (before and after); the checks are <see cref="PersonRules"/>.
 /// </summary>
-internal sealed class PeopleStore(Database db, Sla.SlaRuntime sla, TimeProvider time)
+internal sealed class PeopleStore(Database db, Sla.SlaRuntime sla, Inbox.InboxFeed feed, TimeProvider time)
 {
     public const int MinPassword = 12;
 
@@ -177,6 +177,9 @@ internal sealed class PeopleStore(Database db, Sla.SlaRuntime sla, TimeProvider 
         await AuditLog.WriteAsync(conn, tx, AuditEntry.By(editor, "person.deactivate", "user", Id(id), new { active = true },
             new { active = false, releasedConversations = released, cancelledHandovers = handovers.Select(h => h.Id) }), time);
         await tx.CommitAsync(ct);
+        // Open inboxes and the asking agents' conversation views show the released conversations and cancelled hand-overs at once.
+        if (released.Count > 0 || handovers.Count > 0)
+            feed.Publish([.. released.Concat(handovers.Select(h => h.Conversation)).Distinct()]);
         var reassigned = released.Count == 0 ? 0 : await sla.OfferHoldingAsync(before.Teams.Select(t => t.Team).ToHashSet(StringComparer.Ordinal), ct);
         return (new DeactivationDto(after, released, [.. handovers.Select(h => h.Id)], reassigned), 200, null);
     }

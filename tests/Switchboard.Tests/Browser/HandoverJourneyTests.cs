@@ -70,4 +70,50 @@ public class HandoverJourneyTests(ITestOutputHelper output)
         Assert.Equal(1, await kit.ScalarAsync<long>("SELECT COUNT(*) FROM replies WHERE status = 'sent' AND text LIKE '%goodwill refund is fine%'"));
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task The_experts_page_follows_the_conversation_live_and_keeps_what_the_expert_is_typing()
+    {
+        await using var kit = await ComposerKit.StartAsync("sqlite");
+        var lenaId = await HandoverApiTests.FlagLenaAsync(kit);
+        using var carlosApi = await kit.ClientAsync(ComposerKit.Email("carlos"));
+        var id = await HandoverApiTests.AskAsync(carlosApi, kit.ConversationId, lenaId, "Can we refund order 7?");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var errors = new List<string>();
+        var lena = await SignInAsync(browser, kit, "lena", errors);
+        await lena.GotoAsync(new Uri(kit.Server.Address, $"/handovers/{id}").ToString());
+        await lena.WaitForSelectorAsync("#handover-live[data-status=open]");
+        await lena.FillAsync("#handover-answer", "Half typed: yes, but");
+
+        // The customer writes again: the new message shows up in Lena's thread without a reload, her text untouched.
+        using var admin = await kit.Server.AdminClientAsync();
+        var follow = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            id = "kit-2",
+            channel = "mastodon",
+            text = "also order 8 never arrived",
+            in_reply_to = "kit-1",
+            created_at = DateTimeOffset.UtcNow.ToString("O"),
+            author = new { id = "author-ana", handle = "ana", name = "Ana Author" },
+        });
+        (await admin.PostAsync("/api/posts", new StringContent(follow, System.Text.Encoding.UTF8, "application/x-ndjson"))).EnsureSuccessStatusCode();
+        await Assertions.Expect(lena.Locator("#thread")).ToContainTextAsync("also order 8 never arrived", new LocatorAssertionsToContainTextOptions { Timeout = 15_000 });
+        Assert.Equal("Half typed: yes, but", await lena.InputValueAsync("#handover-answer"));
+
+        // Carlos cancels: Lena's page says so and the answer forms go, without a reload.
+        (await carlosApi.PostAsync($"/api/handovers/{id}/cancel", null)).EnsureSuccessStatusCode();
+        await Assertions.Expect(lena.Locator("#handover-live")).ToHaveAttributeAsync("data-status", "cancelled", new LocatorAssertionsToHaveAttributeOptions { Timeout = 15_000 });
+        await Assertions.Expect(lena.Locator("#handover-closed")).ToBeVisibleAsync();
+        await Assertions.Expect(lena.Locator("#handover-forms")).ToBeHiddenAsync();
+
+        // The fragment has the page's own check: Lena reads it, someone of another team gets 404.
+        var live = new Uri(kit.Server.Address, $"/handover/{id}/live").ToString();
+        var mine = await lena.APIRequest.GetAsync(live);
+        Assert.Equal(200, mine.Status);
+        Assert.Contains("id=\"handover-live\"", await mine.TextAsync(), StringComparison.Ordinal);
+        var hana = await SignInAsync(browser, kit, "hana", errors);
+        Assert.Equal(404, (await hana.APIRequest.GetAsync(live)).Status);
+        Assert.Empty(errors);
+    }
 }

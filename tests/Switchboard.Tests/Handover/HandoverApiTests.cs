@@ -22,7 +22,7 @@ public class HandoverApiTests
         return lena;
     }
 
-    private static async Task<long> AskAsync(HttpClient c, long conversation, long expert, string question)
+    internal static async Task<long> AskAsync(HttpClient c, long conversation, long expert, string question)
     {
         var res = await c.PostAsJsonAsync($"/api/conversations/{conversation}/handovers", new { expertId = expert, question });
         Assert.Equal(HttpStatusCode.Created, res.StatusCode);
