@@ -21,8 +21,8 @@ internal sealed record AvailabilityDto(long UserId, bool Available, int Assigned
 
 /// <summary>
 /// Acknowledge (stops running ladders), resolve (stops the clocks), reopen, and an agent's own availability. Each runs
-/// the clock in one transaction with its audit record; the caller must be an admin/manager, a member of the
-/// conversation's team or its assignee, so guessing ids gives nothing.
+/// the clock in one transaction with its audit record; the conversation must be in the caller's inbox scope
+/// (<see cref="AccessScope"/>, else 404, so guessing ids gives nothing) and the caller's role one that writes.
 /// </summary>
 internal static class ConversationActions
 {
@@ -41,22 +41,10 @@ internal static class ConversationActions
         return api;
     }
 
-    internal static async Task<bool> CanActAsync(DbConnection conn, ClaimsPrincipal user, long conversationId, DbTransaction? tx = null)
-    {
-        if (user.IsInRole("admin") || user.IsInRole("manager"))
-            return true;
-        var uid = user.UserId();
-        return await conn.ExecuteScalarAsync<long>(
-            """
-            SELECT COUNT(*) FROM conversations c
-            WHERE c.id = @id AND (c.assignee_id = @uid OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = c.team_id AND tm.user_id = @uid))
-            """, new { id = conversationId, uid }, tx) > 0;
-    }
-
     static async Task<Results<Ok<ConversationSlaDto>, NotFound<ProblemDetailsDto>>> GetAsync(long id, ClaimsPrincipal user, Database db, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        if (!await CanActAsync(conn, user, id))
+        if (!await (await AccessScope.LoadAsync(conn, user)).SeesAsync(conn, id))
             return TypedResults.NotFound(new ProblemDetailsDto(404, $"no conversation {id}"));
         return await LoadAsync(conn, id) is { } dto ? TypedResults.Ok(dto) : TypedResults.NotFound(new ProblemDetailsDto(404, $"no conversation {id}"));
     }
@@ -104,8 +92,12 @@ internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signa
             await using var conn = await db.OpenAsync(ct);
             await using var tx = await BeginAsync(conn, ct);
             var row = await ConversationRow.LoadAsync(db, conn, tx, id);
-            if (row is null || !await ConversationActions.CanActAsync(conn, user, id, tx))
+            // The inbox's scope decides who sees it; acting on it also takes a role that writes.
+            var scope = await AccessScope.LoadAsync(conn, user, tx);
+            if (row is null || !await scope.SeesAsync(conn, id, tx))
                 return TypedResults.NotFound(new ProblemDetailsDto(404, $"no conversation {id}"));
+            if (!scope.CanWrite)
+                return TypedResults.Problem(detail: "your role reads conversations but does not act on them", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
             var ctx = await SlaContext.CreateAsync(db, conn, tx, rules, time, "api", ct);
             var now = time.GetUtcNow();
             var nowMs = now.ToUnixTimeMilliseconds();

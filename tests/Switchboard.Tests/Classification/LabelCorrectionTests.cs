@@ -150,9 +150,10 @@ public class LabelCorrectionTests
             (await c.GetAsync($"/api/conversations/{conversationId}")).StatusCode,
             (await c.GetAsync($"/api/conversations/{conversationId}/composer")).StatusCode,
             (await c.GetAsync($"/api/messages/{messageId}/labels")).StatusCode,
+            (await c.GetAsync($"/api/conversations/{conversationId}/routing")).StatusCode,
         ];
-        HttpStatusCode[] seen = [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK];
-        HttpStatusCode[] hidden = [HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound];
+        HttpStatusCode[] seen = [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK];
+        HttpStatusCode[] hidden = [HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound];
 
         await conn.ExecuteAsync("UPDATE conversations SET team_id = (SELECT id FROM teams WHERE slug = 'customer-service'), assignee_id = NULL WHERE id = @conversationId", new { conversationId });
         Assert.Equal(seen, await SurfacesAsync(maria));
@@ -163,6 +164,14 @@ public class LabelCorrectionTests
         Assert.Equal(hidden, await SurfacesAsync(maria));
         Assert.Equal(hidden, await SurfacesAsync(carlos));
         Assert.Equal(HttpStatusCode.NotFound, (await CorrectAsync(maria, messageId, "sentiment", "neutral")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await maria.PostAsync($"/api/conversations/{conversationId}/acknowledge", null)).StatusCode);
+
+        // An organisation-wide analyst reads it everywhere but acts nowhere.
+        using var erin = await ClientForAsync(server, "erin@demo.switchboard.local");
+        Assert.Equal(seen, await SurfacesAsync(erin));
+        Assert.Equal(HttpStatusCode.Forbidden, (await erin.PostAsync($"/api/conversations/{conversationId}/resolve", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await CorrectAsync(erin, messageId, "sentiment", "neutral")).StatusCode);
+        Assert.Equal("open", await conn.ExecuteScalarAsync<string>("SELECT status FROM conversations WHERE id = @conversationId", new { conversationId }));
 
         // No team yet: managers triage it, agents do not see it until it is routed or assigned to them.
         await conn.ExecuteAsync("UPDATE conversations SET team_id = NULL WHERE id = @conversationId", new { conversationId });
