@@ -300,14 +300,15 @@ internal sealed class ReplyFlow(Database db, OutboundSender sender, ComplianceRu
         return cannot is null ? (reply, conv, null) : (null, null, Problem(403, cannot));
     }
 
-    /// <summary>Pending replies of the approver's teams (all teams for an admin), oldest first.</summary>
+    /// <summary>Pending replies of conversations in the approver's inbox scope (every team for an admin), oldest first.</summary>
     public async Task<IReadOnlyList<ApprovalItem>> QueueAsync(ClaimsPrincipal user, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        var admin = ConversationAccess.Role(user) == "admin";
+        // The same scope as approving one (ConversationAccess.VisibleAsync), so the queue never lists what cannot be opened.
+        var scope = await AccessScope.LoadAsync(conn, user);
+        var p = new DynamicParameters();
         var rows = await conn.QueryAsync<ReplyRow>(ReplySelect +
-            " WHERE r.status = 'pending_approval' AND (@admin = 1 OR c.team_id IS NULL OR c.team_id IN (SELECT team_id FROM team_members WHERE user_id = @userId))" +
-            " ORDER BY r.id LIMIT 200", new { admin = admin ? 1 : 0, userId = user.UserId() });
+            $" WHERE r.status = 'pending_approval' AND {scope.Sql(p, "c")} ORDER BY r.id LIMIT 200", p);
         var items = new List<ApprovalItem>();
         foreach (var r in rows)
         {
