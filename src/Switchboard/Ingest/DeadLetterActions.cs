@@ -23,13 +23,9 @@ internal static class DeadLetterActions
     public static async Task<DeadLetterResult> RetryAsync(Database db, IngestQueue queue, TimeProvider time, ClaimsPrincipal user,
         string? channel, string? externalId, CancellationToken ct)
     {
-        if (Invalid(channel, externalId) is { } bad)
-            return bad;
-        DeadLetterDto? letter;
-        await using (var conn = await db.OpenAsync(ct))
-            letter = await DeadLetters.FindAsync(conn, channel!, externalId!, ct);
+        var (letter, refused) = await FindAsync(db, channel, externalId, ct);
         if (letter is null)
-            return NotFound(channel!, externalId!);
+            return refused!;
         if (DeadLetters.PostOf(letter) is not { } post)
             return new(StatusCodes.Status409Conflict, "the parked post cannot be read back; discard it");
 
@@ -61,13 +57,9 @@ internal static class DeadLetterActions
     public static async Task<DeadLetterResult> DiscardAsync(Database db, TimeProvider time, ClaimsPrincipal user,
         string? channel, string? externalId, CancellationToken ct)
     {
-        if (Invalid(channel, externalId) is { } bad)
-            return bad;
-        DeadLetterDto? letter;
-        await using (var conn = await db.OpenAsync(ct))
-            letter = await DeadLetters.FindAsync(conn, channel!, externalId!, ct);
+        var (letter, refused) = await FindAsync(db, channel, externalId, ct);
         if (letter is null)
-            return NotFound(channel!, externalId!);
+            return refused!;
         var removed = await RemoveAsync(db, time, AuditEntry.By(user, "dead_letter.discarded", "dead_letter", $"{channel}/{externalId}",
             new { letter.Error, letter.Attempts, letter.Post }), channel!, externalId!, ct);
         return removed ? new(StatusCodes.Status200OK, "discarded") : NotFound(channel!, externalId!);
@@ -82,6 +74,16 @@ internal static class DeadLetterActions
             await AuditLog.WriteAsync(conn, tx, audit, time);
         await tx.CommitAsync(ct);
         return removed > 0;
+    }
+
+    /// <summary>The letter a request names, or why there is none to act on (a 400 for a malformed key, a 404).</summary>
+    private static async Task<(DeadLetterDto? Letter, DeadLetterResult? Refused)> FindAsync(Database db, string? channel, string? externalId, CancellationToken ct)
+    {
+        if (Invalid(channel, externalId) is { } bad)
+            return (null, bad);
+        await using var conn = await db.OpenAsync(ct);
+        var letter = await DeadLetters.FindAsync(conn, channel!, externalId!, ct);
+        return letter is null ? (null, NotFound(channel!, externalId!)) : (letter, null);
     }
 
     private static DeadLetterResult? Invalid(string? channel, string? externalId) =>
