@@ -95,6 +95,31 @@ internal static class ClassificationInput
         new(file.FullName, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true),
             detectEncodingFromByteOrderMarks: true);
 
+    /// <summary>
+    /// The labelled examples of a train or eval input file, or null after writing why there are none to stderr (a
+    /// missing file, or "error: FILE: reason" for one that cannot be read).
+    /// </summary>
+    public static (List<Training.LabeledText> Examples, int EmptyLabels)? ReadExamples(FileInfo input, string? textColumn, string labelColumn,
+        TextWriter stderr)
+    {
+        if (!input.Exists)
+        {
+            stderr.WriteLine($"error: input file '{input.FullName}' does not exist");
+            return null;
+        }
+
+        try
+        {
+            using var reader = Open(input);
+            return ReadExamples(reader, textColumn, labelColumn, stderr);
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine($"error: {input.Name}: {e.Message}");
+            return null;
+        }
+    }
+
     // Reads labelled examples for train/eval; rows whose label is empty are not examples of any class.
     public static (List<Training.LabeledText> Examples, int EmptyLabels) ReadExamples(TextReader reader,
         string? textColumn, string labelColumn, TextWriter stderr)

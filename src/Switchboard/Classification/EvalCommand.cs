@@ -30,22 +30,8 @@ internal static class EvalCommand
             return Task.FromResult(2);
         }
 
-        if (!input.Exists)
+        if (ClassificationInput.ReadExamples(input, textColumn, labelColumn, stderr) is not (var examples, var empty))
         {
-            stderr.WriteLine($"error: input file '{input.FullName}' does not exist");
-            return Task.FromResult(2);
-        }
-
-        List<LabeledText> examples;
-        int empty;
-        try
-        {
-            using var reader = ClassificationInput.Open(input);
-            (examples, empty) = ClassificationInput.ReadExamples(reader, textColumn, labelColumn, stderr);
-        }
-        catch (ClassificationInput.InputException e)
-        {
-            stderr.WriteLine($"error: {input.Name}: {e.Message}");
             return Task.FromResult(2);
         }
 

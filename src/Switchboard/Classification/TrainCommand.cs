@@ -28,28 +28,14 @@ internal static class TrainCommand
     internal static Task<int> RunAsync(FileInfo input, string labelColumn, string? textColumn, FileInfo output,
         int? epochs, TimeProvider time, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        if (!input.Exists)
-        {
-            stderr.WriteLine($"error: input file '{input.FullName}' does not exist");
-            return Task.FromResult(2);
-        }
-
         if (epochs is < 1 or > 100)
         {
             stderr.WriteLine("error: --epochs must be between 1 and 100");
             return Task.FromResult(2);
         }
 
-        List<LabeledText> examples;
-        int empty;
-        try
+        if (ClassificationInput.ReadExamples(input, textColumn, labelColumn, stderr) is not (var examples, var empty))
         {
-            using var reader = ClassificationInput.Open(input);
-            (examples, empty) = ClassificationInput.ReadExamples(reader, textColumn, labelColumn, stderr);
-        }
-        catch (ClassificationInput.InputException e)
-        {
-            stderr.WriteLine($"error: {input.Name}: {e.Message}");
             return Task.FromResult(2);
         }
 

@@ -103,6 +103,22 @@ public sealed class ClassificationCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_missing_input_file_is_a_clear_error_for_train_and_eval()
+    {
+        var missing = new FileInfo(Path.Combine(dir.FullName, "nope.csv"));
+        var model = new FileInfo(Path.Combine(dir.FullName, "m"));
+        var (code, _, err) = await Train(missing, "topic", model);
+        Assert.Equal(2, code);
+        Assert.Contains($"input file '{missing.FullName}' does not exist", err, StringComparison.Ordinal);
+        Assert.False(model.Exists);
+
+        Assert.Equal(0, (await Train(WriteFile("t.csv", Csv(Topics(40, 5))), "topic", model)).Code);
+        var e = new StringWriter();
+        Assert.Equal(2, await EvalCommand.RunAsync(new FileInfo(model.FullName), missing, "topic", null, new StringWriter(), e, default));
+        Assert.Contains($"input file '{missing.FullName}' does not exist", e.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Missing_text_column_is_a_clear_error()
     {
         var input = WriteFile("t.csv", "id,body,topic\n1,hello,a\n");
