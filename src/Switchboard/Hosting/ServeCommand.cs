@@ -35,7 +35,15 @@ internal static class ServeCommand
                 parse.GetValue(urls)!,
                 parse.GetValue(demo),
                 TimeSpan.FromSeconds(parse.GetValue(interval)));
-            return await RunAsync(settings, ct);
+            try
+            {
+                return await RunAsync(settings, ct);
+            }
+            catch (KeyRingException e)
+            {
+                await Console.Error.WriteLineAsync("error: " + e.Message);
+                return 2;
+            }
         });
         return cmd;
     }

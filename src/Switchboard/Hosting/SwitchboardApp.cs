@@ -21,6 +21,9 @@ namespace Switchboard.Hosting;
 /// <summary>What `serve` was asked to do.</summary>
 internal sealed record ServeSettings(Database Db, string Urls, bool Demo, TimeSpan DemoInterval, int DemoBurst = 12, int? DemoSeed = null, string[]? Args = null)
 {
+    /// <summary>The certificate that protects the key ring at rest (<see cref="KeyRing"/>), from the environment unless set.</summary>
+    public KeyRingCertificate? KeysCertificate { get; init; } = KeyRing.FromEnvironment();
+
     /// <summary>Where Data Protection keys live: beside the SQLite file, or ./data/keys for PostgreSQL.</summary>
     public string KeysDirectory => Db.IsSqlite
         ? Path.Combine(Path.GetDirectoryName(Db.Display["sqlite:".Length..]) ?? ".", "keys")
@@ -47,9 +50,7 @@ internal static class SwitchboardApp
 
         // Cookie and antiforgery keys survive restarts (sign-ins stay valid) and are shared by every process using
         // the same data folder.
-        builder.Services.AddDataProtection()
-            .SetApplicationName("switchboard")
-            .PersistKeysToFileSystem(new DirectoryInfo(settings.KeysDirectory));
+        KeyRing.Configure(builder.Services.AddDataProtection(), settings.KeysDirectory, settings.KeysCertificate);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(settings.Db);
         builder.Services.AddSingleton(settings);

@@ -30,9 +30,11 @@ internal sealed class RunningServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<RunningServer> StartAsync(Database db, bool demo = false, TimeSpan? demoInterval = null)
+    public static async Task<RunningServer> StartAsync(Database db, bool demo = false, TimeSpan? demoInterval = null,
+        Func<ServeSettings, ServeSettings>? configure = null)
     {
         var settings = new ServeSettings(db, "http://127.0.0.1:0", demo, demoInterval ?? TimeSpan.FromSeconds(1), DemoSeed: 7);
+        settings = configure?.Invoke(settings) ?? settings;
         var app = SwitchboardApp.Build(settings);
         await SwitchboardApp.PrepareAsync(settings, TimeProvider.System, app.Logger, CancellationToken.None);
         await app.StartAsync();

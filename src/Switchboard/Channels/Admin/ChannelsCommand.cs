@@ -256,8 +256,9 @@ internal static partial class ChannelsCommand
 
     private static ChannelAccountStore Store(Database db)
     {
-        var keys = new ServeSettings(db, "", false, TimeSpan.Zero).KeysDirectory;
-        var protection = DataProtectionProvider.Create(new DirectoryInfo(keys), b => b.SetApplicationName("switchboard"));
+        var settings = new ServeSettings(db, "", false, TimeSpan.Zero);
+        var protection = DataProtectionProvider.Create(new DirectoryInfo(settings.KeysDirectory),
+            b => KeyRing.Configure(b, settings.KeysDirectory, settings.KeysCertificate));
         return new ChannelAccountStore(db, protection, TimeProvider.System);
     }
 }
