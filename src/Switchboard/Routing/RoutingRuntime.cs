@@ -23,15 +23,7 @@ internal sealed class RoutingRuntime(Database db, ActiveRules rules, SlaSignal s
         new(await SlaContext.CreateAsync(db, conn, tx, rules, time, "routing", ct), this);
 
     /// <summary>After the batch committed: wake the scheduler for new timers, send webhooks, refresh pages.</summary>
-    internal void Committed(SlaContext ctx)
-    {
-        if (ctx.TimersWritten)
-            signal.Wake();
-        if (ctx.WebhooksQueued)
-            signal.WakeWebhooks();
-        if (ctx.Touched.Count > 0)
-            feed.Publish(ctx.Touched);
-    }
+    internal void Committed(SlaContext ctx) => ctx.Announce(signal, feed);
 
     /// <summary>The classifier's urgency score as the level rules match on (same cut-offs as the priority).</summary>
     public static string UrgencyLevel(double urgency) => urgency >= 0.75 ? "urgent" : urgency >= 0.4 ? "high" : urgency >= 0.1 ? "normal" : "low";

@@ -26,6 +26,17 @@ internal sealed class SlaContext(Database db, RulesSnapshot rules, AgentDirector
     public bool TimersWritten { get; set; }
     public bool WebhooksQueued { get; set; }
 
+    /// <summary>After the unit of work committed: wake the scheduler for new timers and the webhook sender, refresh open pages.</summary>
+    public void Announce(SlaSignal signal, Inbox.InboxFeed feed)
+    {
+        if (TimersWritten)
+            signal.Wake();
+        if (WebhooksQueued)
+            signal.WakeWebhooks();
+        if (Touched.Count > 0)
+            feed.Publish(Touched);
+    }
+
     public static async Task<SlaContext> CreateAsync(Database db, DbConnection conn, DbTransaction? tx, ActiveRules rules, TimeProvider time, string actor,
         CancellationToken ct) =>
         new(db, await rules.GetAsync(conn, tx, ct), await AgentDirectory.LoadAsync(conn, tx), time, actor);

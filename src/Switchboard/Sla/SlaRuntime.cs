@@ -17,15 +17,7 @@ internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signa
     async Task<DbTransaction> BeginAsync(DbConnection conn, CancellationToken ct) =>
         db.IsSqlite && conn is Microsoft.Data.Sqlite.SqliteConnection s ? s.BeginTransaction(deferred: false) : await conn.BeginTransactionAsync(ct);
 
-    void Committed(SlaContext ctx)
-    {
-        if (ctx.TimersWritten)
-            signal.Wake();
-        if (ctx.WebhooksQueued)
-            signal.WakeWebhooks();
-        if (ctx.Touched.Count > 0)
-            feed.Publish(ctx.Touched);
-    }
+    void Committed(SlaContext ctx) => ctx.Announce(signal, feed);
 
     public async Task<Results<Ok<ConversationSlaDto>, NotFound<ProblemDetailsDto>, ProblemHttpResult>> ActAsync(long id, ClaimsPrincipal user, string action,
         CancellationToken ct)
