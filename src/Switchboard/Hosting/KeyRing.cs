@@ -40,6 +40,20 @@ internal static class KeyRing
         return builder;
     }
 
+    /// <summary>Runs a command that opens the key ring; a key ring that cannot be set up is "error: …" and exit code 2, not a stack trace.</summary>
+    public static async Task<int> ReportingErrorsAsync(Func<Task<int>> run, TextWriter stderr)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (KeyRingException e)
+        {
+            await stderr.WriteLineAsync("error: " + e.Message);
+            return 2;
+        }
+    }
+
     private static DirectoryInfo Prepare(string directory)
     {
         if (OperatingSystem.IsWindows())

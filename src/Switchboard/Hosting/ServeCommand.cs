@@ -35,15 +35,7 @@ internal static class ServeCommand
                 parse.GetValue(urls)!,
                 parse.GetValue(demo),
                 TimeSpan.FromSeconds(parse.GetValue(interval)));
-            try
-            {
-                return await RunAsync(settings, ct);
-            }
-            catch (KeyRingException e)
-            {
-                await Console.Error.WriteLineAsync("error: " + e.Message);
-                return 2;
-            }
+            return await KeyRing.ReportingErrorsAsync(() => RunAsync(settings, ct), Console.Error);
         });
         return cmd;
     }

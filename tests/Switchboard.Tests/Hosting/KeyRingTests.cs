@@ -123,4 +123,13 @@ public class KeyRingTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Commands_report_a_key_ring_that_cannot_be_set_up_as_an_error_line_and_exit_code_2()
+    {
+        var err = new StringWriter();
+        var code = await KeyRing.ReportingErrorsAsync(() => throw new KeyRingException($"{KeyRing.CertificateVariable}: '/x.pfx' does not exist"), err);
+        Assert.Equal((2, $"error: {KeyRing.CertificateVariable}: '/x.pfx' does not exist"), (code, err.ToString().Trim()));
+        Assert.Equal(0, await KeyRing.ReportingErrorsAsync(() => Task.FromResult(0), err));
+    }
 }

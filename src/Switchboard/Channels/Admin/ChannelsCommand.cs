@@ -29,11 +29,13 @@ internal static partial class ChannelsCommand
         var db = CommonOptions.Db();
         import.Arguments.Add(file);
         import.Options.Add(db);
-        import.SetAction((parse, ct) => ImportAsync(CommonOptions.Database(parse.GetValue(db)), parse.GetValue(file)!, Console.Out, Console.Error, ct));
+        import.SetAction((parse, ct) => KeyRing.ReportingErrorsAsync(
+            () => ImportAsync(CommonOptions.Database(parse.GetValue(db)), parse.GetValue(file)!, Console.Out, Console.Error, ct), Console.Error));
         var export = new Command("export", "Print the channel accounts as YAML (secrets are never printed)");
         var db2 = CommonOptions.Db();
         export.Options.Add(db2);
-        export.SetAction((parse, ct) => ExportAsync(CommonOptions.Database(parse.GetValue(db2)), Console.Out, ct));
+        export.SetAction((parse, ct) => KeyRing.ReportingErrorsAsync(
+            () => ExportAsync(CommonOptions.Database(parse.GetValue(db2)), Console.Out, ct), Console.Error));
         channels.Subcommands.Add(import);
         channels.Subcommands.Add(export);
         return channels;
