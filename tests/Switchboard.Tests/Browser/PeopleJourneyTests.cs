@@ -32,6 +32,9 @@ public class PeopleJourneyTests(ITestOutputHelper output)
         Assert.Equal("1 / 1", before); // Carlos
 
         await page.ClickAsync("#new-person");
+        // Maria manages customer-service and marketing: seats elsewhere are not hers to give.
+        Assert.True(await page.IsDisabledAsync("input[name=team][value=public-relations]"));
+        Assert.False(await page.IsDisabledAsync("input[name=team][value=customer-service]"));
         await page.FillAsync("#person-email", "nadia@example.test");
         await page.FillAsync("#person-name", "Nadia Night");
         await page.CheckAsync("input[name=team][value=customer-service]");
@@ -77,6 +80,29 @@ public class PeopleJourneyTests(ITestOutputHelper output)
         Assert.Equal(["en", "ar"], nadia.GetProperty("languages").EnumerateArray().Select(l => l.GetString()));
         Assert.Equal(2, nadia.GetProperty("capacity").GetInt32());
         Assert.False(nadia.GetProperty("active").GetBoolean());
+
+        // Carlos also sits in public-relations (an admin put him there): Maria changes his capacity, and the seat she
+        // may not touch is kept as it was.
+        var carlos = people.EnumerateArray().Single(p => p.GetProperty("email").GetString() == "carlos@demo.switchboard.local").GetProperty("id").GetInt64();
+        (await admin.PutAsJsonAsync($"/api/people/{carlos}", new
+        {
+            name = "Carlos Care",
+            role = "agent",
+            teams = new[] { new { team = "customer-service", lead = false }, new { team = "public-relations", lead = true } },
+            skills = new[] { "Communicating", "Technical" },
+            languages = new[] { "en", "es", "pt" },
+            capacity = 8,
+        })).EnsureSuccessStatusCode();
+        await page.GotoAsync(new Uri(server.Address, $"/people?edit={carlos}").ToString());
+        await page.WaitForSelectorAsync("#person-form");
+        Assert.True(await page.IsCheckedAsync("input[type=checkbox][name=team][value=public-relations]"));
+        await page.FillAsync("#person-capacity", "9");
+        await page.ClickAsync("#save-person");
+        await page.WaitForSelectorAsync("#people-saved");
+        var after = await admin.GetFromJsonAsync<JsonElement>($"/api/people/{carlos}");
+        Assert.Equal(9, after.GetProperty("capacity").GetInt32());
+        Assert.Equal(["customer-service:False", "public-relations:True"],
+            after.GetProperty("teams").EnumerateArray().Select(t => $"{t.GetProperty("team").GetString()}:{t.GetProperty("lead").GetBoolean()}").Order());
         var shot = Path.Combine(Path.GetTempPath(), "switchboard-people.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
         output.WriteLine("screenshot: " + shot);
