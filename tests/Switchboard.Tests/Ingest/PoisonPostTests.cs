@@ -99,16 +99,7 @@ public class PoisonPostTests
     {
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
         using var admin = await server.AdminClientAsync();
-        // A real fault in the real database: a trigger refuses one text, as an unknown bug would.
-        await using (var conn = await server.Db.OpenAsync())
-        {
-            await conn.ExecuteAsync(provider == "sqlite"
-                ? "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text LIKE '%POISON%' BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
-                : """
-                  CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.text LIKE '%POISON%' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
-                  CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION poison();
-                  """);
-        }
+        await PoisonAsync(server, provider);
 
         var body = string.Join('\n', Line("ok-1", "my refund never arrived"), Line("bad", "POISON"), Line("ok-2", "still waiting"));
         async Task<HttpResponseMessage> Deliver() => await admin.PostAsync("/api/posts", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
@@ -137,6 +128,7 @@ public class PoisonPostTests
         Assert.Equal(HttpStatusCode.Forbidden, (await carlos.GetAsync("/api/dead-letters")).StatusCode);
     }
 
+    /// <summary>A real fault in the real database: a trigger refuses any text with POISON in it, as an unknown bug would.</summary>
     static async Task PoisonAsync(RunningServer server, string provider)
     {
         await using var conn = await server.Db.OpenAsync();
