@@ -17,7 +17,8 @@ internal sealed record PersonDto(long Id, string Email, string Name, string Role
 }
 
 /// <summary>What a deactivation released: conversations put back to their team and hand-overs cancelled.</summary>
-internal sealed record DeactivationDto(PersonDto Person, IReadOnlyList<long> ReleasedConversations, IReadOnlyList<long> CancelledHandovers, int Reassigned);
+internal sealed record DeactivationDto(PersonDto Person, IReadOnlyList<long> ReleasedConversations, IReadOnlyList<long> CancelledHandovers,
+    IReadOnlyList<long> WithdrawnReplies, int Reassigned);
 
 /// <summary>The body of POST and PUT /api/people; omitted lists mean "none", an omitted capacity keeps the current one (5 for a new person).</summary>
 internal sealed record PersonRequest(string? Email, string? Name, string? Role, IReadOnlyList<TeamSeat>? Teams, IReadOnlyList<string>? Channels,
@@ -140,7 +141,8 @@ internal sealed class PeopleStore(Database db, Sla.SlaRuntime sla, Inbox.InboxFe
     /// Ends a person's access without deleting them: sign-in refused, sessions and API tokens ended, marked away, no
     /// longer offered conversations, hand-overs or mentions. Their open conversations go back to their team (held and
     /// offered to the eligible members at once); hand-overs waiting on them as the expert are cancelled and the asking
-    /// agent is told. Everything they wrote stays, with their name.
+    /// agent is told; their replies still waiting for approval are withdrawn, so nothing leaves under the name of someone
+    /// who no longer works here. Everything they wrote stays, with their name.
     /// </summary>
     public async Task<(DeactivationDto? Result, int Status, string? Error)> DeactivateAsync(ClaimsPrincipal editor, long id, CancellationToken ct)
     {
@@ -173,15 +175,23 @@ internal sealed class PeopleStore(Database db, Sla.SlaRuntime sla, Inbox.InboxFe
             await Notifications.NotificationStore.AddAsync(conn, tx, h.Agent, "handover", h.Conversation,
                 $"Your hand-over #{h.Id} to {before.Name} was cancelled: {before.Name} was deactivated. Ask another expert.", time);
         }
+        // An approver would otherwise still see these in the queue, and approving one would send it under the name of
+        // someone who has left. Replies already approved or sending were decided while the author was here and go out.
+        var withdrawn = (await conn.QueryAsync<(long Id, long Conversation)>(
+            "SELECT id, conversation_id FROM replies WHERE author_id = @id AND status = 'pending_approval' ORDER BY id", new { id }, tx)).ToList();
+        await conn.ExecuteAsync(
+            "UPDATE replies SET status = 'withdrawn', error = @reason, updated_at = @now WHERE author_id = @id AND status = 'pending_approval'",
+            new { reason = $"withdrawn: {before.Name} was deactivated before it was approved", now, id }, tx);
         var after = (await LoadAsync(conn, tx, id))[0];
         await AuditLog.WriteAsync(conn, tx, AuditEntry.By(editor, "person.deactivate", "user", Id(id), new { active = true },
-            new { active = false, releasedConversations = released, cancelledHandovers = handovers.Select(h => h.Id) }), time);
+            new { active = false, releasedConversations = released, cancelledHandovers = handovers.Select(h => h.Id), withdrawnReplies = withdrawn.Select(r => r.Id) }), time);
         await tx.CommitAsync(ct);
         // Open inboxes and the asking agents' conversation views show the released conversations and cancelled hand-overs at once.
-        if (released.Count > 0 || handovers.Count > 0)
-            feed.Publish([.. released.Concat(handovers.Select(h => h.Conversation)).Distinct()]);
+        var touched = released.Concat(handovers.Select(h => h.Conversation)).Concat(withdrawn.Select(r => r.Conversation)).Distinct().ToArray();
+        if (touched.Length > 0)
+            feed.Publish(touched);
         var reassigned = released.Count == 0 ? 0 : await sla.OfferHoldingAsync(before.Teams.Select(t => t.Team).ToHashSet(StringComparer.Ordinal), ct);
-        return (new DeactivationDto(after, released, [.. handovers.Select(h => h.Id)], reassigned), 200, null);
+        return (new DeactivationDto(after, released, [.. handovers.Select(h => h.Id)], [.. withdrawn.Select(r => r.Id)], reassigned), 200, null);
     }
 
     /// <summary>Gives a deactivated person their access back; they sign in again, mark themselves available, and need new API tokens.</summary>

@@ -86,6 +86,40 @@ public class ComposerApiTests
         Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsJsonAsync($"/api/approvals/{replyId}/approve", new { })).StatusCode);
     }
 
+    [Fact]
+    public async Task Deactivating_the_author_withdraws_their_replies_waiting_for_approval_and_nothing_is_sent()
+    {
+        await using var kit = await ComposerKit.StartAsync("sqlite");
+        using var tom = await kit.ClientAsync(ComposerKit.Email("tom"));
+        using var carlos = await kit.ClientAsync(ComposerKit.Email("carlos"));
+        var pending = await (await ComposerKit.SendAsync(tom, kit.ConversationId, "Hello Ana, we refund today.")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("pending_approval", pending.GetProperty("outcome").GetString());
+        var pendingId = pending.GetProperty("reply").GetProperty("id").GetInt64();
+        // Someone else's pending reply is not touched.
+        var other = await ComposerKit.SendAsync(carlos, kit.ConversationId, "Our lawyer will call you.");
+        var otherId = (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reply").GetProperty("id").GetInt64();
+        Assert.Equal("pending_approval", await kit.ScalarAsync<string>("SELECT status FROM replies WHERE id = @otherId", new { otherId }));
+
+        using var maria = await kit.ClientAsync(ComposerKit.Email("maria"));
+        var tomId = await kit.ScalarAsync<long>("SELECT id FROM users WHERE email = @e", new { e = ComposerKit.Email("tom") });
+        var deactivated = await maria.PostAsync($"/api/people/{tomId}/deactivate", null);
+        Assert.Equal(HttpStatusCode.OK, deactivated.StatusCode);
+        var result = await deactivated.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal([pendingId], result.GetProperty("withdrawnReplies").EnumerateArray().Select(e => e.GetInt64()));
+
+        Assert.Equal("withdrawn", await kit.ScalarAsync<string>("SELECT status FROM replies WHERE id = @pendingId", new { pendingId }));
+        Assert.Equal("pending_approval", await kit.ScalarAsync<string>("SELECT status FROM replies WHERE id = @otherId", new { otherId }));
+        var queue = await maria.GetFromJsonAsync<JsonElement>("/api/approvals");
+        Assert.DoesNotContain(queue.EnumerateArray(), i => i.GetProperty("reply").GetProperty("id").GetInt64() == pendingId);
+        Assert.Contains(queue.EnumerateArray(), i => i.GetProperty("reply").GetProperty("id").GetInt64() == otherId);
+        var approve = await maria.PostAsJsonAsync($"/api/approvals/{pendingId}/approve", new { });
+        Assert.Equal(HttpStatusCode.Conflict, approve.StatusCode);
+        Assert.Contains("withdrawn", await approve.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await kit.ScalarAsync<long>("SELECT COUNT(*) FROM send_attempts WHERE reply_id = @pendingId", new { pendingId }));
+        Assert.Contains(pendingId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            await kit.ScalarAsync<string>("SELECT after_json FROM audit_log WHERE action = 'person.deactivate'"), StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task A_legal_trigger_goes_to_approval_and_a_rejection_needs_a_comment(string provider)
