@@ -49,17 +49,39 @@ internal sealed record AccessScope(long UserId, string Role, IReadOnlyList<long>
 
     public static readonly AccessScope Nobody = new(0, "", [], ["\u0000"]);
 
+    /// <summary>
+    /// Reads the user's role, team seats and channels in one round trip: every scoped endpoint loads the scope, some of
+    /// them more than once in a request, and three reads each time were most of a small request's database work.
+    /// </summary>
     public static async Task<AccessScope> LoadAsync(DbConnection conn, ClaimsPrincipal user, DbTransaction? tx = null)
     {
         var id = user.UserId();
-        var role = await conn.QueryFirstOrDefaultAsync<string>("SELECT role FROM users WHERE id = @id", new { id }, tx);
+        var rows = await conn.QueryAsync<(string Kind, string? Text, long? Number)>(
+            """
+            SELECT 'r' AS Kind, role AS Text, NULL AS Number FROM users WHERE id = @id
+            UNION ALL SELECT 't', NULL, team_id FROM team_members WHERE user_id = @id
+            UNION ALL SELECT 'c', channel, NULL FROM user_channels WHERE user_id = @id
+            """, new { id }, tx);
+        string? role = null;
+        var teams = new List<long>();
+        var channels = new List<string>();
+        foreach (var (kind, text, number) in rows)
+        {
+            switch (kind)
+            {
+                case "r": role = text; break;
+                case "t": teams.Add(number!.Value); break;
+                default: channels.Add(text!); break;
+            }
+        }
+
         if (role is null)
         {
             return Nobody;
         }
 
-        var teams = (await conn.QueryAsync<long>("SELECT team_id FROM team_members WHERE user_id = @id ORDER BY team_id", new { id }, tx)).ToList();
-        var channels = (await conn.QueryAsync<string>("SELECT channel FROM user_channels WHERE user_id = @id ORDER BY channel", new { id }, tx)).ToList();
+        teams.Sort();
+        channels.Sort(StringComparer.Ordinal);
         return new AccessScope(id, role, teams, channels);
     }
 
