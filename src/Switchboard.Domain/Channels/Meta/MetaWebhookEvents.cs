@@ -16,53 +16,32 @@ internal sealed record MetaComment(Post Post, string ReplyPath);
 /// </summary>
 internal static class MetaWebhookEvents
 {
-    const string NotUnicode = "a string is not valid Unicode (an unpaired surrogate escape)";
+    public static (IReadOnlyList<MetaComment> Comments, string? Error) Read(ReadOnlySpan<byte> body) =>
+        Webhooks.WebhookJson.Read<(IReadOnlyList<MetaComment>, string?)>(body, ReadRoot, reason => ([], reason));
 
-    public static (IReadOnlyList<MetaComment> Comments, string? Error) Read(ReadOnlySpan<byte> body)
+    private static (IReadOnlyList<MetaComment> Comments, string? Error) ReadRoot(JsonElement root)
     {
-        JsonDocument document;
-        try
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
+            return ([], "not a Meta webhook body (no entry array)");
+        var objectType = Str(root, "object");
+        var comments = new List<MetaComment>();
+        foreach (var entry in entries.EnumerateArray())
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 32 });
-            document = JsonDocument.ParseValue(ref reader);
-        }
-        catch (JsonException ex)
-        {
-            return ([], "invalid JSON: " + ex.Message);
-        }
-        using (document)
-        {
-            try
+            if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array)
+                continue;
+            var ownerId = Str(entry, "id") ?? "unknown";
+            foreach (var change in changes.EnumerateArray())
             {
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
-                    return ([], "not a Meta webhook body (no entry array)");
-                var objectType = Str(root, "object");
-                var comments = new List<MetaComment>();
-                foreach (var entry in entries.EnumerateArray())
-                {
-                    if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array)
-                        continue;
-                    var ownerId = Str(entry, "id") ?? "unknown";
-                    foreach (var change in changes.EnumerateArray())
-                    {
-                        if (change.ValueKind != JsonValueKind.Object || !change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object)
-                            continue;
-                        var field = Str(change, "field");
-                        if (objectType == "page" && field == "feed" && Str(value, "item") == "comment" && Str(value, "verb") == "add")
-                            AddFacebook(value, ownerId, comments);
-                        else if (objectType == "instagram" && field == "comments")
-                            AddInstagram(value, ownerId, comments);
-                    }
-                }
-                return (comments, null);
-            }
-            catch (InvalidOperationException)
-            {
-                // The document accepts an escaped lone surrogate ("\ud83d") but cannot turn it into a string.
-                return ([], NotUnicode);
+                if (change.ValueKind != JsonValueKind.Object || !change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object)
+                    continue;
+                var field = Str(change, "field");
+                if (objectType == "page" && field == "feed" && Str(value, "item") == "comment" && Str(value, "verb") == "add")
+                    AddFacebook(value, ownerId, comments);
+                else if (objectType == "instagram" && field == "comments")
+                    AddInstagram(value, ownerId, comments);
             }
         }
+        return (comments, null);
     }
 
     private static void AddFacebook(JsonElement v, string pageId, List<MetaComment> into)

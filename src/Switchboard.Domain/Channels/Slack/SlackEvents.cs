@@ -15,61 +15,40 @@ internal sealed record SlackDelivery(string? EventId, string? Challenge, Post? P
 /// </summary>
 internal static class SlackEvents
 {
-    const string NotUnicode = "a string is not valid Unicode (an unpaired surrogate escape)";
+    public static SlackDelivery Read(ReadOnlySpan<byte> body) =>
+        Webhooks.WebhookJson.Read(body, ReadRoot, reason => new SlackDelivery(null, null, null, reason));
 
-    public static SlackDelivery Read(ReadOnlySpan<byte> body)
+    private static SlackDelivery ReadRoot(JsonElement root)
     {
-        JsonDocument document;
-        try
-        {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 32 });
-            document = JsonDocument.ParseValue(ref reader);
-        }
-        catch (JsonException ex)
-        {
-            return new SlackDelivery(null, null, null, "invalid JSON: " + ex.Message);
-        }
-        using (document)
-        {
-            try
-            {
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
-                    return new SlackDelivery(null, null, null, "not a JSON object");
-                var type = Str(root, "type");
-                if (type == "url_verification")
-                    return new SlackDelivery(null, Str(root, "challenge"), null, null);
-                if (type != "event_callback" || !root.TryGetProperty("event", out var e) || e.ValueKind != JsonValueKind.Object)
-                    return new SlackDelivery(Str(root, "event_id"), null, null, $"event type '{type}' is not handled");
-                var eventId = Str(root, "event_id");
-                var eventType = Str(e, "type");
-                if (eventType is not ("message" or "app_mention"))
-                    return new SlackDelivery(eventId, null, null, $"event '{eventType}' is not handled");
-                if (Str(e, "subtype") is { } subtype && subtype != "thread_broadcast")
-                    return new SlackDelivery(eventId, null, null, $"message subtype '{subtype}' is not a new human message");
-                if (Str(e, "bot_id") is not null)
-                    return new SlackDelivery(eventId, null, null, "message from a bot");
-                var channel = Str(e, "channel");
-                var ts = Str(e, "ts");
-                if (channel is null || ts is null)
-                    return new SlackDelivery(eventId, null, null, "message without channel or ts");
-                var thread = Str(e, "thread_ts");
-                var team = Str(root, "team_id") ?? Str(e, "team") ?? "unknown";
-                var post = new Post(
-                    Id: channel + ":" + ts,
-                    Channel: "slack:" + team,
-                    Text: Str(e, "text") ?? "",
-                    CreatedAt: TsToTime(ts),
-                    Author: new Author(Id: Str(e, "user")),
-                    InReplyTo: thread is not null && thread != ts ? channel + ":" + thread : null);
-                return new SlackDelivery(eventId, null, post, null);
-            }
-            catch (InvalidOperationException)
-            {
-                // The document accepts an escaped lone surrogate ("\ud83d") but cannot turn it into a string.
-                return new SlackDelivery(null, null, null, NotUnicode);
-            }
-        }
+        if (root.ValueKind != JsonValueKind.Object)
+            return new SlackDelivery(null, null, null, "not a JSON object");
+        var type = Str(root, "type");
+        if (type == "url_verification")
+            return new SlackDelivery(null, Str(root, "challenge"), null, null);
+        if (type != "event_callback" || !root.TryGetProperty("event", out var e) || e.ValueKind != JsonValueKind.Object)
+            return new SlackDelivery(Str(root, "event_id"), null, null, $"event type '{type}' is not handled");
+        var eventId = Str(root, "event_id");
+        var eventType = Str(e, "type");
+        if (eventType is not ("message" or "app_mention"))
+            return new SlackDelivery(eventId, null, null, $"event '{eventType}' is not handled");
+        if (Str(e, "subtype") is { } subtype && subtype != "thread_broadcast")
+            return new SlackDelivery(eventId, null, null, $"message subtype '{subtype}' is not a new human message");
+        if (Str(e, "bot_id") is not null)
+            return new SlackDelivery(eventId, null, null, "message from a bot");
+        var channel = Str(e, "channel");
+        var ts = Str(e, "ts");
+        if (channel is null || ts is null)
+            return new SlackDelivery(eventId, null, null, "message without channel or ts");
+        var thread = Str(e, "thread_ts");
+        var team = Str(root, "team_id") ?? Str(e, "team") ?? "unknown";
+        var post = new Post(
+            Id: channel + ":" + ts,
+            Channel: "slack:" + team,
+            Text: Str(e, "text") ?? "",
+            CreatedAt: TsToTime(ts),
+            Author: new Author(Id: Str(e, "user")),
+            InReplyTo: thread is not null && thread != ts ? channel + ":" + thread : null);
+        return new SlackDelivery(eventId, null, post, null);
     }
 
     /// <summary>The chat.postMessage body for a reply in the thread of <paramref name="postId"/> ("channel:ts").</summary>

@@ -24,22 +24,11 @@ internal static class WebhookHandshakes
     /// Slack's <c>{"type":"url_verification","challenge":"…"}</c>, sent signed like every event: call only after
     /// <see cref="SlackSignature.Verify"/> succeeded. Returns the challenge, or null when the body is another event or not JSON.
     /// </summary>
-    public static string? SlackUrlVerification(ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
-            using var document = JsonDocument.ParseValue(ref reader);
-            var root = document.RootElement;
-            return root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("type", out var type) && type.ValueEquals("url_verification")
-                && root.TryGetProperty("challenge", out var challenge) && challenge.ValueKind == JsonValueKind.String
+    public static string? SlackUrlVerification(ReadOnlySpan<byte> body) =>
+        WebhookJson.Read(body, root =>
+            root.ValueKind == JsonValueKind.Object
+            && root.TryGetProperty("type", out var type) && type.ValueEquals("url_verification")
+            && root.TryGetProperty("challenge", out var challenge) && challenge.ValueKind == JsonValueKind.String
                 ? challenge.GetString()
-                : null;
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException) // invalid JSON, or a lone surrogate escape
-        {
-            return null;
-        }
-    }
+                : null, _ => null, maxDepth: 16);
 }
