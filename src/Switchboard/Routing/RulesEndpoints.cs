@@ -98,26 +98,15 @@ internal static class RulesEndpoints
                 return Problems.BadRequest($"configuration larger than {WorkspaceLoader.MaxBytes} characters");
             yaml = new string(buffer, 0, n);
         }
-        await using var conn = await db.OpenAsync(ct);
-        var (_, errors) = await ValidateAsync(conn, yaml);
-        if (errors.Count > 0)
+        var (id, errors) = await RulesStore.SaveAsync(db, rules, time, user, yaml, comment, "rules.create", ct);
+        if (id is null)
         {
             return TypedResults.Problem(
                 detail: "configuration refused; the active version stays in force: " + string.Join("; ", errors.Take(5).Select(e => $"{e.Path}: {e.Message}")),
                 statusCode: StatusCodes.Status400BadRequest, title: "Invalid configuration",
                 extensions: new Dictionary<string, object?> { ["errors"] = errors });
         }
-        var before = (await rules.GetAsync(conn, null, ct)).VersionId;
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync("UPDATE rule_versions SET active = 0 WHERE active = 1", transaction: tx);
-        var id = await conn.ExecuteScalarAsync<long>(
-            "INSERT INTO rule_versions (yaml, author_id, author, comment, created_at, active) VALUES (@yaml, @uid, @author, @comment, @now, 1) RETURNING id",
-            new { yaml, uid = user.UserId() is var u and > 0 ? u : (long?)null, author = user.FindFirstValue(ClaimTypes.Email) ?? "unknown", comment, now = time.GetUtcNow().ToUnixTimeMilliseconds() }, tx);
-        await AuditLog.WriteAsync(conn, tx, AuditEntry.By(user, "rules.create", "rule_versions", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            new { active = before }, new { active = id, comment }), time);
-        await tx.CommitAsync(ct);
-        rules.Invalidate();
-        return TypedResults.Created($"/api/rules/versions/{id}", new RulesCreatedDto(id, true));
+        return TypedResults.Created($"/api/rules/versions/{id}", new RulesCreatedDto(id.Value, true));
     }
 
     static async Task<Results<Ok<RulesCreatedDto>, NotFound<ProblemDetailsDto>, ProblemHttpResult>> ActivateAsync(long id, ClaimsPrincipal user,

@@ -8,7 +8,7 @@ using Switchboard.Storage;
 namespace Switchboard.Routing;
 
 /// <summary>
-/// Storing a new rules version from the rules page (the API's POST /api/rules does the same): validated first, a
+/// Storing a new rules version, for the rules page, its rollback and the API's POST /api/rules: validated first, a
 /// refused configuration returns its errors and the active version stays in force; an accepted one becomes active in
 /// one transaction with its audit record.
 /// </summary>
