@@ -154,6 +154,31 @@ public static partial class PersonRules
     }
 
     /// <summary>Whether the person sitting in <paramref name="seats"/> is within a manager's reach (see <see cref="MayReach"/>).</summary>
+    /// <summary>
+    /// Expert areas as the people form and the experts endpoint both take them: trimmed, blanks dropped, duplicates
+    /// (ignoring case) merged, at most <see cref="MaxAreas"/> of at most <see cref="MaxAreaLength"/> printable characters.
+    /// </summary>
+    public static (IReadOnlyList<string> Areas, IReadOnlyList<string> Errors) CheckAreas(IReadOnlyList<string>? areas)
+    {
+        var errors = new List<string>();
+        var list = Normalise(areas, MaxAreas, "areas", errors, a => a,
+            a => a.Length <= MaxAreaLength && !a.Any(char.IsControl) ? null : $"at most {MaxAreaLength} printable characters");
+        return (list, errors);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="editorRole"/> may make someone an expert or change their areas: the same reach as editing
+    /// their profile (<see cref="MayChange"/> for admins, <see cref="OutOfReach"/> for a manager's teams).
+    /// </summary>
+    public static string? MayChangeExpertise(string editorRole, IReadOnlySet<string> editorTeams, string targetRole, IReadOnlyList<TeamSeat> targetSeats)
+    {
+        if (editorRole == "admin")
+            return null;
+        if (editorRole != "manager")
+            return "only admins and managers manage experts";
+        return targetRole == "admin" ? "only an admin can change an admin" : OutOfReach(editorRole, editorTeams, targetSeats);
+    }
+
     public static string? OutOfReach(string editorRole, IReadOnlySet<string> editorTeams, IReadOnlyList<TeamSeat> seats) =>
         editorRole == "admin" || seats.Count == 0 || seats.Any(s => editorTeams.Contains(s.Team))
             ? null

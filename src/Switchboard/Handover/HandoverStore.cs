@@ -7,6 +7,7 @@ using Switchboard.Auth;
 using Switchboard.Composer;
 using Switchboard.Inbox;
 using Switchboard.Notifications;
+using Switchboard.People;
 using Switchboard.Routing;
 using Switchboard.Sla;
 using Switchboard.Storage;
@@ -41,8 +42,6 @@ internal sealed class HandoverStore(Database db, ActiveRules rules, InboxFeed fe
     public const int MaxQuestion = 4000;
     public const int MaxAnswer = 4000;
     public const int MaxReason = 1000;
-    public const int MaxAreas = 10;
-    public const int MaxAreaLength = 60;
 
     public static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
 
@@ -55,6 +54,22 @@ internal sealed class HandoverStore(Database db, ActiveRules rules, InboxFeed fe
         return [.. rows.Select(r => new ExpertDto(r.UserId, r.Name, r.Email, SplitAreas(r.Areas)))];
     }
 
+    /// <summary>A missing user is a 404; one outside the editor's reach (<see cref="PersonRules.MayChangeExpertise"/>) a 403.</summary>
+    private static async Task<IResult?> RefusedAsync(DbConnection conn, DbTransaction tx, ClaimsPrincipal user, long userId)
+    {
+        var role = await conn.QueryFirstOrDefaultAsync<string>("SELECT role FROM users WHERE id = @userId", new { userId }, tx);
+        if (role is null)
+        {
+            return Problem(404, $"no user {userId}");
+        }
+
+        var seats = (await conn.QueryAsync<(string Slug, long Lead)>(
+            "SELECT t.slug, m.is_lead FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = @userId", new { userId }, tx))
+            .Select(s => new TeamSeat(s.Slug, s.Lead != 0)).ToList();
+        var (editorRole, editorTeams) = await PeopleStore.EditorAsync(conn, tx, user);
+        return PersonRules.MayChangeExpertise(editorRole, editorTeams, role, seats) is { } why ? Problem(403, why) : null;
+    }
+
     private static string[] SplitAreas(string areas) => areas.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     public async Task<IResult> SetExpertAsync(ClaimsPrincipal user, long userId, SetExpertRequest? body, CancellationToken ct)
@@ -64,22 +79,22 @@ internal sealed class HandoverStore(Database db, ActiveRules rules, InboxFeed fe
             return Problem(403, "only admins and managers manage experts");
         }
 
-        var areas = (body?.Areas ?? []).Select(a => (a ?? "").Trim()).Where(a => a.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var (areas, errors) = PersonRules.CheckAreas(body?.Areas ?? []);
+        if (errors.Count > 0)
+        {
+            return Problem(400, string.Join("; ", errors));
+        }
+
         if (areas.Count == 0)
         {
             return Problem(400, "an expert needs at least one area, e.g. \"Legal\"");
         }
 
-        if (areas.Count > MaxAreas || areas.Any(a => a.Length > MaxAreaLength || a.Any(char.IsControl)))
-        {
-            return Problem(400, $"at most {MaxAreas} areas of at most {MaxAreaLength} printable characters each");
-        }
-
         await using var conn = await db.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM users WHERE id = @userId", new { userId }, tx) == 0)
+        if (await RefusedAsync(conn, tx, user, userId) is { } refused)
         {
-            return Problem(404, $"no user {userId}");
+            return refused;
         }
 
         var before = await conn.ExecuteScalarAsync<string?>("SELECT areas FROM experts WHERE user_id = @userId", new { userId }, tx);
@@ -103,6 +118,11 @@ internal sealed class HandoverStore(Database db, ActiveRules rules, InboxFeed fe
 
         await using var conn = await db.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await RefusedAsync(conn, tx, user, userId) is { } refused)
+        {
+            return refused;
+        }
+
         var before = await conn.ExecuteScalarAsync<string?>("SELECT areas FROM experts WHERE user_id = @userId", new { userId }, tx);
         if (before is null)
         {

@@ -139,6 +139,25 @@ public class PersonRulesTests
         Assert.Null(PersonRules.OutOfReach("manager", Mine, []));
     }
 
+    [Fact]
+    public void Expert_areas_follow_the_profile_rules_and_a_manager_sets_them_only_within_reach()
+    {
+        var (areas, errors) = PersonRules.CheckAreas([" Legal ", "legal", "", "Privacy"]);
+        Assert.Empty(errors);
+        Assert.Equal(["Legal", "Privacy"], areas);
+        Assert.Contains("areas[0]", PersonRules.CheckAreas(["Le\ngal"]).Errors.Single(), StringComparison.Ordinal);
+        Assert.Equal("areas: at most 10", PersonRules.CheckAreas([.. Enumerable.Range(0, 11).Select(i => "a" + i)]).Errors.Single());
+        Assert.Single(PersonRules.CheckAreas([new string('a', 61)]).Errors);
+
+        var mine = new HashSet<string>(["customer-service"]);
+        Assert.Null(PersonRules.MayChangeExpertise("manager", mine, "agent", [new TeamSeat("customer-service", false)]));
+        Assert.Null(PersonRules.MayChangeExpertise("manager", mine, "agent", []));
+        Assert.Contains("none of your teams", PersonRules.MayChangeExpertise("manager", mine, "agent", [new TeamSeat("public-relations", false)]), StringComparison.Ordinal);
+        Assert.Equal("only an admin can change an admin", PersonRules.MayChangeExpertise("manager", mine, "admin", [new TeamSeat("customer-service", false)]));
+        Assert.Equal("only admins and managers manage experts", PersonRules.MayChangeExpertise("agent", mine, "agent", []));
+        Assert.Null(PersonRules.MayChangeExpertise("admin", new HashSet<string>(), "admin", [new TeamSeat("public-relations", false)]));
+    }
+
     sealed class ProfileComparer : IEqualityComparer<PersonProfile>
     {
         public bool Equals(PersonProfile? a, PersonProfile? b) => a is not null && b is not null && a.Name == b.Name && a.Role == b.Role

@@ -12,12 +12,15 @@ namespace Switchboard.Tests.Handover;
 
 public class HandoverApiTests
 {
-    /// <summary>Lena (public-relations, not customer service) flagged as the Legal expert by Maria the manager.</summary>
+    /// <summary>
+    /// Lena (public-relations, not customer service) flagged as the Legal expert by the admin: Maria manages customer
+    /// service and marketing, so Lena is outside her reach, as on the people page.
+    /// </summary>
     internal static async Task<long> FlagLenaAsync(ComposerKit kit)
     {
         var lena = await kit.ScalarAsync<long>("SELECT id FROM users WHERE email = @e", new { e = ComposerKit.Email("lena") });
-        using var maria = await kit.ClientAsync(ComposerKit.Email("maria"));
-        var res = await maria.PutAsJsonAsync($"/api/experts/{lena}", new { areas = new[] { "Legal", "Privacy" } });
+        using var admin = await kit.ClientAsync(ComposerKit.Email("admin"));
+        var res = await admin.PutAsJsonAsync($"/api/experts/{lena}", new { areas = new[] { "Legal", "Privacy" } });
         Assert.Equal(HttpStatusCode.OK, res.StatusCode);
         return lena;
     }
@@ -152,9 +155,9 @@ public class HandoverApiTests
         using var erin = await kit.ClientAsync(ComposerKit.Email("erin"));
         var url = $"/api/conversations/{kit.ConversationId}/handovers";
 
-        async Task Refused(HttpResponseMessage res, string reason)
+        async Task Refused(HttpResponseMessage res, string reason, HttpStatusCode status = HttpStatusCode.BadRequest)
         {
-            Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+            Assert.Equal(status, res.StatusCode);
             Assert.Contains(reason, await res.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
@@ -177,6 +180,16 @@ public class HandoverApiTests
         await Refused(await maria.PutAsJsonAsync($"/api/experts/{lenaId}", new { areas = new[] { "Le\ngal" } }), "printable");
         await Refused(await maria.PutAsJsonAsync($"/api/experts/{lenaId}", new { areas = new[] { new string('a', 61) } }), "at most");
         Assert.Equal(HttpStatusCode.NotFound, (await maria.PutAsJsonAsync("/api/experts/999999", new { areas = new[] { "Legal" } })).StatusCode);
+        // A manager's reach is the same as on the people page: her own teams' people, never an admin.
+        await Refused(await maria.PutAsJsonAsync($"/api/experts/{lenaId}", new { areas = new[] { "Legal" } }), "none of your teams", HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.Forbidden, (await maria.DeleteAsync($"/api/experts/{lenaId}")).StatusCode);
+        var adminId = await kit.ScalarAsync<long>("SELECT id FROM users WHERE email = @e", new { e = ComposerKit.Email("admin") });
+        await Refused(await maria.PutAsJsonAsync($"/api/experts/{adminId}", new { areas = new[] { "Legal" } }), "only an admin", HttpStatusCode.Forbidden);
+        var carlosId = await kit.ScalarAsync<long>("SELECT id FROM users WHERE email = @e", new { e = ComposerKit.Email("carlos") });
+        Assert.Equal(HttpStatusCode.OK, (await maria.PutAsJsonAsync($"/api/experts/{carlosId}", new { areas = new[] { "Refunds", "refunds " } })).StatusCode);
+        Assert.Equal(["Refunds"], (await maria.GetFromJsonAsync<JsonElement>("/api/experts")).EnumerateArray()
+            .Single(e => e.GetProperty("userId").GetInt64() == carlosId).GetProperty("areas").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("Legal\nPrivacy", await kit.ScalarAsync<string>("SELECT areas FROM experts WHERE user_id = @lenaId", new { lenaId }));
 
         // Script in a question is stored as text and handed back as JSON text, never as markup.
         const string hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>";
