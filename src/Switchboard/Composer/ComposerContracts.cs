@@ -6,7 +6,8 @@ internal sealed record SendReplyRequest(string? Text, long? OpenedAt = null, boo
 
 internal sealed record DraftRequest(string? Text);
 
-internal sealed record CheckRequest(string? Text);
+/// <summary>A text to check; with <see cref="Yaml"/> (approvers and admins), against that draft rule set instead of the active one.</summary>
+internal sealed record CheckRequest(string? Text, string? Yaml = null);
 
 internal sealed record ApproveRequest(string? Text = null, string? Comment = null);
 
@@ -30,6 +31,9 @@ internal sealed record FindingDto(string Rule, string Kind, string Severity, str
 }
 
 internal sealed record CheckResponse(string Outcome, IReadOnlyList<FindingDto> Findings, int Length, int MaxLength, long RuleSetVersion);
+
+/// <summary>A check against a draft rule set: the text's outcome and findings, and every example of the draft.</summary>
+internal sealed record DraftCheckResponse(string Outcome, IReadOnlyList<FindingDto> Findings, IReadOnlyList<ExampleResultDto> Examples);
 
 /// <summary>A reply as the composer's list and the API show it.</summary>
 public sealed record ReplyDto(long Id, long ConversationId, long AuthorId, string Author, string Text, string Status, bool NeedsApproval,

@@ -28,7 +28,7 @@ internal static class ComposerEndpoints
         replies.MapPost("/{replyId:long}/retry", (long replyId, ClaimsPrincipal user, ReplyFlow flow, CancellationToken ct) => flow.RetryAsync(user, replyId, ct))
             .WithSummary("Retry a failed or uncertain send (reconciles first; never posts twice)");
 
-        api.MapPost("/compliance/check", CheckAsync).WithTags("Compliance").WithSummary("Check a text against the active compliance rules");
+        api.MapPost("/compliance/check", CheckAsync).WithTags("Compliance").WithSummary("Check a text against the active compliance rules, or (approvers) against a draft rule set given as yaml");
 
         var approvals = api.MapGroup("/approvals").WithTags("Approvals");
         approvals.MapGet("/", (ClaimsPrincipal user, ReplyFlow flow, CancellationToken ct) => flow.QueueAsync(user, ct)).WithSummary("Replies waiting for approval in my teams");
@@ -127,6 +127,20 @@ internal static class ComposerEndpoints
         if (text.Length > ReplyFlow.MaxDraftLength)
         {
             return ReplyFlow.Problem(400, $"at most {ReplyFlow.MaxDraftLength} characters are checked");
+        }
+
+        if (body.Yaml is { } yaml)
+        {
+            if (!ComplianceAdmin.MayAdminister(user))
+            {
+                return ReplyFlow.Problem(403, "only compliance approvers and admins try draft rule sets");
+            }
+
+            var trial = ComplianceTrial.Run(yaml, text);
+            return trial.Loaded
+                ? Results.Ok(new DraftCheckResponse(trial.Outcome!, trial.Findings, trial.Examples))
+                : Results.Json(new ActivationProblem("the rule set is not valid: " + trial.Errors[0], null, trial.Errors),
+                    statusCode: StatusCodes.Status400BadRequest, contentType: "application/problem+json");
         }
 
         await using var conn = await db.OpenAsync(ct);
