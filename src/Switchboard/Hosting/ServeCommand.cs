@@ -45,7 +45,7 @@ internal static class ServeCommand
         var app = SwitchboardApp.Build(settings);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard");
         log.LogInformation("Database: {Db}", settings.Db.Display);
-        await SwitchboardApp.PrepareAsync(settings, app.Services.GetRequiredService<TimeProvider>(), log, ct);
+        await SwitchboardApp.PrepareAsync(settings, log, ct);
         await app.StartAsync(ct);
         log.LogInformation("Switchboard is listening on {Urls}", string.Join(", ", app.Urls));
         await app.WaitForShutdownAsync(ct);

@@ -24,6 +24,13 @@ internal sealed record ServeSettings(Database Db, string Urls, bool Demo, TimeSp
     /// <summary>The certificate that protects the key ring at rest (<see cref="KeyRing"/>), from the environment unless set.</summary>
     public KeyRingCertificate? KeysCertificate { get; init; } = KeyRing.FromEnvironment();
 
+    /// <summary>
+    /// The one clock every service reads (SLA timers, snoozes, hand-over deadlines, sessions, audit times). The system
+    /// clock in production; tests give a manual clock so deadlines and business hours are exact and do not depend on
+    /// the hour or the week a test runs in.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Where Data Protection keys live: beside the SQLite file, or ./data/keys for PostgreSQL.</summary>
     public string KeysDirectory => Db.IsSqlite
         ? Path.Combine(Path.GetDirectoryName(Db.Display["sqlite:".Length..]) ?? ".", "keys")
@@ -51,7 +58,7 @@ internal static class SwitchboardApp
         // Cookie and antiforgery keys survive restarts (sign-ins stay valid) and are shared by every process using
         // the same data folder.
         KeyRing.Configure(builder.Services.AddDataProtection(), settings.KeysDirectory, settings.KeysCertificate);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(settings.Time);
         builder.Services.AddSingleton(settings.Db);
         builder.Services.AddSingleton(settings);
         builder.AddIngest();
@@ -104,7 +111,7 @@ internal static class SwitchboardApp
     }
 
     /// <summary>Runs migrations and seeding before the server accepts traffic, so no request sees an old schema.</summary>
-    public static async Task PrepareAsync(ServeSettings settings, TimeProvider time, ILogger log, CancellationToken ct)
+    public static async Task PrepareAsync(ServeSettings settings, ILogger log, CancellationToken ct)
     {
         var applied = await Migrator.MigrateAsync(settings.Db, ct);
         foreach (var m in applied)
@@ -112,7 +119,7 @@ internal static class SwitchboardApp
             log.LogInformation("Applied migration {Version} {Name}", m.Version, m.Name);
         }
 
-        if (settings.Demo && await DemoWorkspace.SeedAsync(settings.Db, time, ct))
+        if (settings.Demo && await DemoWorkspace.SeedAsync(settings.Db, settings.Time, ct))
         {
             log.LogInformation("Seeded the demo workspace: sign in as {Email} / {Password}", DemoWorkspace.Agents[0].Email, DemoWorkspace.Password);
         }

@@ -30,13 +30,16 @@ internal sealed class RunningServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The server's clock: the system clock unless the test started it with a manual one (<c>configure: s =&gt; s with { Time = clock }</c>).</summary>
+    public TimeProvider Time => _app.Services.GetRequiredService<TimeProvider>();
+
     public static async Task<RunningServer> StartAsync(Database db, bool demo = false, TimeSpan? demoInterval = null,
         Func<ServeSettings, ServeSettings>? configure = null)
     {
         var settings = new ServeSettings(db, "http://127.0.0.1:0", demo, demoInterval ?? TimeSpan.FromSeconds(1), DemoSeed: 7);
         settings = configure?.Invoke(settings) ?? settings;
         var app = SwitchboardApp.Build(settings);
-        await SwitchboardApp.PrepareAsync(settings, TimeProvider.System, app.Logger, CancellationToken.None);
+        await SwitchboardApp.PrepareAsync(settings, app.Logger, CancellationToken.None);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new RunningServer(app, db, new Uri(address));
@@ -59,10 +62,10 @@ internal sealed class RunningServer : IAsyncDisposable
     /// <summary>A client authenticated as <paramref name="email"/> with an API token (seeding the demo users when needed).</summary>
     public async Task<HttpClient> ClientForAsync(string email)
     {
-        await DemoWorkspace.SeedAsync(Db, TimeProvider.System);
+        await DemoWorkspace.SeedAsync(Db, Time);
         await using var conn = await Db.OpenAsync();
         var user = await Users.FindAsync(conn, email) ?? throw new InvalidOperationException($"no user {email}");
-        return Client(await ApiTokens.CreateAsync(conn, user.Id, "test", TimeProvider.System));
+        return Client(await ApiTokens.CreateAsync(conn, user.Id, "test", Time));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Dapper;
+using Microsoft.Extensions.Time.Testing;
 using Switchboard.Tests.Infrastructure;
 using Xunit;
 using static Switchboard.Tests.Sla.SlaTestSupport;
@@ -17,33 +18,39 @@ public class InboxClockTests
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task A_snooze_pauses_the_clocks_and_its_end_wakes_the_conversation_with_the_clocks_resumed(string provider)
     {
-        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
+        // A manual clock: the deadlines are exact, and nothing depends on how fast this machine answers.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero));
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider), configure: s => s with { Time = clock });
         using var api = await server.AdminClientAsync();
-        await ActivateAsync(api, Yaml());
-        await api.PostAsync("/api/posts", Jsonl(Post("sz1", "refund please", DateTimeOffset.UtcNow)));
+        await ActivateAsync(api, Yaml(firstResponse: "1h"));
+        var posted = clock.GetUtcNow();
+        await api.PostAsync("/api/posts", Jsonl(Post("sz1", "refund please", posted)));
         var id = await ConversationOfAsync(server.Db, "sz1");
         await using var conn = await server.Db.OpenAsync();
         var dueBefore = await conn.ExecuteScalarAsync<long?>("SELECT first_response_due_at FROM conversations WHERE id = @id", new { id });
-        Assert.NotNull(dueBefore);
+        Assert.Equal(posted.AddHours(1).ToUnixTimeMilliseconds(), dueBefore);
 
-        var until = DateTimeOffset.UtcNow.AddSeconds(3);
+        // Ten minutes in, the agent snoozes it for half an hour.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var until = clock.GetUtcNow().AddMinutes(30);
         var snoozed = await api.PostAsJsonAsync($"/api/inbox/conversations/{id}/snooze", new { until });
         Assert.Equal(HttpStatusCode.OK, snoozed.StatusCode);
-        // The clock stops when the server applies the snooze, at the latest when the answer is back.
-        var pausedFor = (until - DateTimeOffset.UtcNow).TotalMilliseconds;
         var paused = await conn.QueryFirstAsync<(string Status, long? FirstDue, long? TimerDue, string TimerKind)>(
             "SELECT c.status, c.first_response_due_at, t.due_at, t.kind FROM conversations c JOIN sla_timers t ON t.conversation_id = c.id WHERE c.id = @id", new { id });
         Assert.Equal("snoozed", paused.Status);
         Assert.Null(paused.FirstDue); // paused: no deadline while snoozed
         Assert.Equal((until.ToUnixTimeMilliseconds(), "SnoozeEnded"), (paused.TimerDue, paused.TimerKind)); // the only timer left is the snooze's end
 
+        // A minute before the end nothing happens; at the end the scheduler wakes it.
+        clock.Advance(TimeSpan.FromMinutes(29));
+        await Task.Delay(300);
+        Assert.Equal("snoozed", await conn.ExecuteScalarAsync<string>("SELECT status FROM conversations WHERE id = @id", new { id }));
+        clock.Advance(TimeSpan.FromMinutes(1));
         var woke = await EventuallyAsync(() => conn.QueryFirstAsync<(string Status, long? FirstDue)>(
             "SELECT status, first_response_due_at FROM conversations WHERE id = @id", new { id }), r => r.Status == "open", TimeSpan.FromSeconds(20));
         Assert.Equal("open", woke.Status);
-        Assert.NotNull(woke.FirstDue);
-        // The clock stood still for the snooze, so the deadline moved later by at least the time it was paused (measured
-        // from the answer, not from before the request: on a loaded machine the request alone took over half a second).
-        Assert.True(woke.FirstDue - dueBefore >= pausedFor - 50, $"deadline moved by {woke.FirstDue - dueBefore} ms, paused for at least {pausedFor} ms");
+        // The clock stood still for exactly the thirty minutes of the snooze: the deadline moved by exactly that.
+        Assert.Equal(dueBefore + (long)TimeSpan.FromMinutes(30).TotalMilliseconds, woke.FirstDue);
         Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sla_effects WHERE conversation_id = @id AND kind = 'SnoozeEnded'", new { id }));
     }
 
