@@ -190,15 +190,60 @@ internal static class PersonalDataScanner
             var trunk = first.Digits[0] == 0;
             var parenthesised = start > 0 && text[start - 1] == '(';
             // Deliberately narrow, so order numbers, dates and amounts pass: +country numbers (8–15 digits, E.164),
-            // national numbers with a trunk 0 (9–13 digits), and "(555) 123-4567" style area codes (10 digits).
+            // national numbers with a trunk 0 (9–13 digits), "(555) 123-4567" style area codes (10 digits), and the
+            // North American 555-123-4567 shape.
             var isPhone = (plus && total is >= 8 and <= 15) || (trunk && total is >= 9 and <= 13)
-                          || (parenthesised && total == 10);
+                          || (parenthesised && total == 10) || NorthAmerican(text, run);
             if (isPhone)
             {
                 var s = plus ? text.LastIndexOfAny(['+', '\uFF0B'], start - 1) : parenthesised ? start - 1 : start;
                 yield return new PersonalDataMatch(PersonalDataType.Phone, s, run[^1].End - s);
             }
         }
+    }
+
+    /// <summary>
+    /// "555-123-4567", "555.123.4567", "555 123 4567" and the same after a "1-": the North American 3-3-4 shape with
+    /// one separator used throughout and an area code that cannot start with 0 or 1. The shape decides, not the count:
+    /// ten bare digits are as likely an order number, and dates and amounts do not group 3-3-4.
+    /// </summary>
+    private static bool NorthAmerican(string text, List<DigitGroup> run)
+    {
+        var area = run.Count switch
+        {
+            3 => 0,
+            4 when run[0].Digits is [1] => 1,
+            _ => -1,
+        };
+        if (area < 0 || run[area].Digits.Length != 3 || run[area + 1].Digits.Length != 3 || run[area + 2].Digits.Length != 4
+            || run[area].Digits[0] < 2)
+        {
+            return false;
+        }
+
+        // Glued to letters ("AA555-123-4567") it is a code, not a number to call.
+        var before = run[0].Start - 1;
+        var after = run[^1].End;
+        if ((before >= 0 && char.IsLetter(text[before])) || (after < text.Length && char.IsLetter(text[after])))
+        {
+            return false;
+        }
+
+        var separator = text[run[0].End];
+        if (separator is not ('-' or '.' or ' '))
+        {
+            return false;
+        }
+
+        for (var i = 0; i + 1 < run.Count; i++)
+        {
+            if (run[i + 1].Start - run[i].End != 1 || text[run[i].End] != separator)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static IEnumerable<PersonalDataMatch> Ibans(string text)

@@ -47,6 +47,16 @@ public class ComplianceCheckerTests
         Assert.DoesNotContain(ComplianceChecker.Check(PersonalData, text).Findings, f => f.Reason.Contains("card", StringComparison.Ordinal));
 
     [Theory]
+    [InlineData("ref 123-456-7890 closed")] // no area code starts with 1
+    [InlineData("we shipped on 2026-11-22 at 10:30")]
+    [InlineData("order 555-123-45678 shipped")] // not 3-3-4
+    [InlineData("parts 555-123.4567 in stock")] // mixed separators
+    [InlineData("ticket 5551234567 closed")] // ten bare digits: could be anything
+    [InlineData("flight AA555-123-4567")] // glued to letters: a code, not a number to call
+    public void Numbers_that_are_not_phone_numbers_pass(string text) =>
+        Assert.DoesNotContain(ComplianceChecker.Check(PersonalData, text).Findings, f => f.Reason.Contains("phone", StringComparison.Ordinal));
+
+    [Theory]
     [InlineData("IBAN DE89 3704 0044 0532 0130 00 is mine", "DE89 3704 0044 0532 0130 00")]
     [InlineData("pay to GB82WEST12345698765432.", "GB82WEST12345698765432")]
     [InlineData("pay to gb82 west 1234 5698 7654 32 now", "gb82 west 1234 5698 7654 32")]
@@ -66,6 +76,10 @@ public class ComplianceCheckerTests
     [InlineData("call +49 30 1234567 today", "+49 30 1234567")]
     [InlineData("call 030 1234 5678 today", "030 1234 5678")]
     [InlineData("call (555) 123-4567 today", "(555) 123-4567")]
+    [InlineData("call 555-123-4567 today", "555-123-4567")]
+    [InlineData("call 555.123.4567.", "555.123.4567")]
+    [InlineData("call 212 555 0199 now", "212 555 0199")]
+    [InlineData("call 1-800-555-0199 now", "1-800-555-0199")]
     public void Emails_and_phone_numbers_are_found(string text, string expected)
     {
         var f = Assert.Single(ComplianceChecker.Check(PersonalData, text).Findings);
