@@ -125,7 +125,7 @@ internal static class RoutingEngine
     /// <summary>Index of the first condition that does not hold (see <see cref="DescribeFailure"/>), or -1 when all hold.</summary>
     static int FirstFailure(RuleConditions w, RoutingInput m, string? team, Workspace ws)
     {
-        if (w.Channels.Count > 0 && !AnyEq(w.Channels, m.Channel)) return 0;
+        if (w.Channels.Count > 0 && !AnyChannel(w.Channels, m.Channel)) return 0;
         if (w.Topics.Count > 0 && (m.Topics is null || !m.Topics.Any(t => AnyEq(w.Topics, t)))) return 1;
         if (w.Languages.Count > 0 && !AnyEq(w.Languages, m.Language)) return 2;
         if (w.Sentiments.Count > 0 && !AnyEq(w.Sentiments, m.Sentiment)) return 3;
@@ -169,6 +169,23 @@ internal static class RoutingEngine
         14 => $"{m.At:O} outside {w.TimeOfDay!.From:HH\\:mm}-{w.TimeOfDay.To:HH\\:mm} {w.TimeOfDay.Zone.Id}",
         _ => "matched",
     };
+
+    /// <summary>
+    /// A channel condition names a channel ("slack:T024BE7LD") or its kind ("slack"): connectors name their channels
+    /// kind:account, so a rule about every Slack workspace or every Mastodon instance is written once.
+    /// </summary>
+    static bool AnyChannel(IReadOnlyList<string> values, string channel)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            var v = values[i];
+            if (string.Equals(v, channel, StringComparison.OrdinalIgnoreCase)
+                || (channel.Length > v.Length && channel[v.Length] == ':' && channel.StartsWith(v, StringComparison.OrdinalIgnoreCase)))
+                return true;
+        }
+
+        return false;
+    }
 
     static bool AnyEq(IReadOnlyList<string> values, string? value)
     {

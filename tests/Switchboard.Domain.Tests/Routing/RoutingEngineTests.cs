@@ -46,6 +46,41 @@ public class RoutingEngineTests
     public void Keywords_match_whole_words_ignoring_case(string text, string word, bool expected) =>
         Assert.Equal(expected, RoutingEngine.ContainsWord(text, word));
 
+    [Theory]
+    [InlineData("slack", true)]
+    [InlineData("slack:T024BE7LD", true)]
+    [InlineData("SLACK:T1", true)]
+    [InlineData("slackware", false)]
+    [InlineData("slack-ish:T1", false)]
+    [InlineData("mastodon:slack", false)]
+    public void A_channel_condition_names_a_channel_or_its_kind(string channel, bool matches)
+    {
+        var d = RoutingEngine.Route(new RoutingInput(channel, "the townhall moved to Thursday", Noon), Demo);
+        Assert.Equal(matches, d.MatchedRules.Contains("internal channel"));
+    }
+
+    [Fact]
+    public void Demo_rules_channel_by_the_classifier_a_crisis_without_a_listed_keyword_and_each_department()
+    {
+        var fire = RoutingEngine.Route(new RoutingInput("mastodon:mastodon.social", "my charger caught fire, my lawyer will be in touch", Noon,
+            Sentiment: "negative", Intent: "crisis", Department: "Customer Service"), Demo);
+        Assert.Equal(("public-relations", "urgent", true), (fire.Team, fire.Priority, fire.Crisis));
+        Assert.Contains("crisis intent", fire.MatchedRules);
+        foreach (var (department, team) in new[]
+        {
+            ("Marketing", "marketing"), ("Public Relations", "public-relations"), ("Internal Communications", "internal-communications"),
+            ("Partners & Channel", "partners-channel"), ("Human Resources", "human-resources"), ("IT", "it"), ("Innovation", "innovation"),
+            ("Customer Service", "customer-service"),
+        })
+        {
+            var d = RoutingEngine.Route(new RoutingInput("bluesky", "a message", Noon, Department: department, Sentiment: "neutral", Intent: "question"), Demo);
+            Assert.True(team == d.Team, $"{department} went to {d.Team}: {d.Explain()}");
+        }
+        // An angry complaint stays with customer service whatever department it names.
+        var angry = RoutingEngine.Route(new RoutingInput("bluesky", "this is bad", Noon, Department: "Marketing", Sentiment: "negative", Intent: "complaint"), Demo);
+        Assert.Equal("customer-service", angry.Team);
+    }
+
     [Fact]
     public void Demo_rules_route_by_sentiment_intent_topic_influence_and_time_of_day()
     {
