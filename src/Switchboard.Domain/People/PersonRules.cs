@@ -83,8 +83,8 @@ public static partial class PersonRules
             s => s.Length <= MaxSkillLength && !s.Contains(',', StringComparison.Ordinal) && !s.Any(char.IsControl) ? null : $"at most {MaxSkillLength} printable characters, no comma");
         var languages = Normalise(input.Languages, MaxLanguages, "languages", errors, l => l.ToLowerInvariant(),
             l => LanguageCode().IsMatch(l) ? null : "a two-letter ISO 639-1 code, e.g. en");
-        var areas = Normalise(input.ExpertAreas, MaxAreas, "expert_areas", errors, a => a,
-            a => a.Length <= MaxAreaLength && !a.Any(char.IsControl) ? null : $"at most {MaxAreaLength} printable characters");
+        var (areas, areaErrors) = CheckAreas(input.ExpertAreas, "expert_areas");
+        errors.AddRange(areaErrors);
 
         if (input.Capacity is < 0 or > MaxCapacity)
             errors.Add($"capacity: between 0 and {MaxCapacity} open conversations (0: never assigned automatically)");
@@ -153,15 +153,14 @@ public static partial class PersonRules
             : null;
     }
 
-    /// <summary>Whether the person sitting in <paramref name="seats"/> is within a manager's reach (see <see cref="MayReach"/>).</summary>
     /// <summary>
     /// Expert areas as the people form and the experts endpoint both take them: trimmed, blanks dropped, duplicates
     /// (ignoring case) merged, at most <see cref="MaxAreas"/> of at most <see cref="MaxAreaLength"/> printable characters.
     /// </summary>
-    public static (IReadOnlyList<string> Areas, IReadOnlyList<string> Errors) CheckAreas(IReadOnlyList<string>? areas)
+    public static (IReadOnlyList<string> Areas, IReadOnlyList<string> Errors) CheckAreas(IReadOnlyList<string>? areas, string field = "areas")
     {
         var errors = new List<string>();
-        var list = Normalise(areas, MaxAreas, "areas", errors, a => a,
+        var list = Normalise(areas, MaxAreas, field, errors, a => a,
             a => a.Length <= MaxAreaLength && !a.Any(char.IsControl) ? null : $"at most {MaxAreaLength} printable characters");
         return (list, errors);
     }
@@ -179,6 +178,7 @@ public static partial class PersonRules
         return targetRole == "admin" ? "only an admin can change an admin" : OutOfReach(editorRole, editorTeams, targetSeats);
     }
 
+    /// <summary>Whether the person sitting in <paramref name="seats"/> is within a manager's reach (see <see cref="MayReach"/>).</summary>
     public static string? OutOfReach(string editorRole, IReadOnlySet<string> editorTeams, IReadOnlyList<TeamSeat> seats) =>
         editorRole == "admin" || seats.Count == 0 || seats.Any(s => editorTeams.Contains(s.Team))
             ? null

@@ -57,17 +57,14 @@ internal sealed class HandoverStore(Database db, ActiveRules rules, InboxFeed fe
     /// <summary>A missing user is a 404; one outside the editor's reach (<see cref="PersonRules.MayChangeExpertise"/>) a 403.</summary>
     private static async Task<IResult?> RefusedAsync(DbConnection conn, DbTransaction tx, ClaimsPrincipal user, long userId)
     {
-        var role = await conn.QueryFirstOrDefaultAsync<string>("SELECT role FROM users WHERE id = @userId", new { userId }, tx);
-        if (role is null)
+        var found = await PeopleStore.LoadAsync(conn, tx, userId);
+        if (found.Count == 0)
         {
             return Problem(404, $"no user {userId}");
         }
 
-        var seats = (await conn.QueryAsync<(string Slug, long Lead)>(
-            "SELECT t.slug, m.is_lead FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = @userId", new { userId }, tx))
-            .Select(s => new TeamSeat(s.Slug, s.Lead != 0)).ToList();
         var (editorRole, editorTeams) = await PeopleStore.EditorAsync(conn, tx, user);
-        return PersonRules.MayChangeExpertise(editorRole, editorTeams, role, seats) is { } why ? Problem(403, why) : null;
+        return PersonRules.MayChangeExpertise(editorRole, editorTeams, found[0].Role, found[0].Teams) is { } why ? Problem(403, why) : null;
     }
 
     private static string[] SplitAreas(string areas) => areas.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -16,7 +16,7 @@ internal sealed record PersonDto(long Id, string Email, string Name, string Role
     public bool Active => DeactivatedAt is null;
 }
 
-/// <summary>What a deactivation released: conversations put back to their team and hand-overs cancelled.</summary>
+/// <summary>What a deactivation released: conversations put back to their team, hand-overs cancelled, replies withdrawn from approval.</summary>
 internal sealed record DeactivationDto(PersonDto Person, IReadOnlyList<long> ReleasedConversations, IReadOnlyList<long> CancelledHandovers,
     IReadOnlyList<long> WithdrawnReplies, int Reassigned);
 
@@ -53,7 +53,7 @@ internal sealed class PeopleStore(Database db, Sla.SlaRuntime sla, Inbox.InboxFe
     public static async Task<IReadOnlyList<(long Id, string Slug, string Name)>> TeamsAsync(DbConnection conn, DbTransaction? tx = null) =>
         [.. await conn.QueryAsync<(long, string, string)>("SELECT id, slug, name FROM teams ORDER BY name, id", transaction: tx)];
 
-    static async Task<IReadOnlyList<PersonDto>> LoadAsync(DbConnection conn, DbTransaction? tx, long? only)
+    internal static async Task<IReadOnlyList<PersonDto>> LoadAsync(DbConnection conn, DbTransaction? tx, long? only)
     {
         var where = only is null ? "" : " WHERE u.id = @only";
         var users = await conn.QueryAsync<(long Id, string Email, string Name, string Role, long Available, string Skills, string Languages, long Capacity, long? Deactivated)>(
@@ -186,7 +186,7 @@ internal sealed class PeopleStore(Database db, Sla.SlaRuntime sla, Inbox.InboxFe
         await AuditLog.WriteAsync(conn, tx, AuditEntry.By(editor, "person.deactivate", "user", Id(id), new { active = true },
             new { active = false, releasedConversations = released, cancelledHandovers = handovers.Select(h => h.Id), withdrawnReplies = withdrawn.Select(r => r.Id) }), time);
         await tx.CommitAsync(ct);
-        // Open inboxes and the asking agents' conversation views show the released conversations and cancelled hand-overs at once.
+        // Open inboxes and conversation views show the released conversations, cancelled hand-overs and withdrawn replies at once.
         var touched = released.Concat(handovers.Select(h => h.Conversation)).Concat(withdrawn.Select(r => r.Conversation)).Distinct().ToArray();
         if (touched.Length > 0)
             feed.Publish(touched);
