@@ -85,6 +85,10 @@ public partial class ComplianceTrialTests
         var broken = await TryAsync("rules:\n  - id: x\n    kind: nope\n", "anything");
         Assert.Contains("The draft does not load", broken, StringComparison.Ordinal);
         Assert.Contains("line 3", broken, StringComparison.Ordinal);
+        // An oversized sample is refused as such, not reported as a broken draft.
+        var oversized = await TryAsync(Draft, new string('x', 30_000));
+        Assert.Contains("Not tried: the sample text has 30000 characters", oversized, StringComparison.Ordinal);
+        Assert.DoesNotContain("The draft does not load", oversized, StringComparison.Ordinal);
         // Markup in the sample is shown as text.
         var hostile = await TryAsync(Draft, "<script>alert('free')</script>");
         Assert.DoesNotContain("<script>alert", hostile, StringComparison.Ordinal);
