@@ -5,14 +5,14 @@ using Switchboard.Storage;
 namespace Switchboard.Demo;
 
 /// <summary>
-/// Seeds the demo workspace once: agents with skills and languages in the eight default teams, and their sign-ins
-/// (README). Idempotent: it does nothing when the first demo user already exists.
+/// Seeds the demo workspace once: agents with skills and languages in the eight default teams, three experts to ask
+/// (Legal, HR policy, IT security), and their sign-ins (README). Idempotent: it does nothing when the first demo user already exists.
 /// </summary>
 internal static class DemoWorkspace
 {
     public const string Password = "switchboard-demo";
 
-    internal sealed record DemoAgent(string Email, string Name, string Role, string[] Teams, string[] Skills, string[] Languages, int Capacity, bool Lead = false);
+    internal sealed record DemoAgent(string Email, string Name, string Role, string[] Teams, string[] Skills, string[] Languages, int Capacity, bool Lead = false, string[]? Expertise = null);
 
     public static readonly DemoAgent[] Agents =
     [
@@ -22,12 +22,12 @@ internal static class DemoWorkspace
         new("fatima@demo.switchboard.local", "Fatima Care", "agent", ["customer-service"], ["Communicating"], ["en", "fr"], 8),
         new("tom@demo.switchboard.local", "Tom Trainee", "trainee", ["customer-service"], ["Communicating"], ["en"], 3),
         new("priya@demo.switchboard.local", "Priya PR", "agent", ["public-relations"], ["Strategy", "Communicating", "Content Development"], ["en"], 5, Lead: true),
-        new("lena@demo.switchboard.local", "Lena Legal", "approver", ["public-relations"], ["Strategy"], ["en", "de"], 4),
+        new("lena@demo.switchboard.local", "Lena Legal", "approver", ["public-relations"], ["Strategy"], ["en", "de"], 4, Expertise: ["Legal", "Privacy"]),
         new("marco@demo.switchboard.local", "Marco Marketing", "agent", ["marketing", "innovation"], ["Content Development", "Strategy"], ["en", "it"], 6),
         new("ines@demo.switchboard.local", "Ines Internal", "agent", ["internal-communications"], ["Change Management", "Communicating"], ["en", "pt"], 6),
         new("paul@demo.switchboard.local", "Paul Partners", "agent", ["partners-channel"], ["Strategy", "Communicating"], ["en", "nl"], 6),
-        new("hana@demo.switchboard.local", "Hana HR", "agent", ["human-resources"], ["Training", "Communicating"], ["en", "de"], 6),
-        new("ivan@demo.switchboard.local", "Ivan IT", "agent", ["it"], ["Technical"], ["en", "de"], 8),
+        new("hana@demo.switchboard.local", "Hana HR", "agent", ["human-resources"], ["Training", "Communicating"], ["en", "de"], 6, Expertise: ["HR policy"]),
+        new("ivan@demo.switchboard.local", "Ivan IT", "agent", ["it"], ["Technical"], ["en", "de"], 8, Expertise: ["IT security"]),
         new("nora@demo.switchboard.local", "Nora Innovation", "agent", ["innovation"], ["Content Development", "Technical", "Change Management"], ["en", "fr"], 5),
         new("erin@demo.switchboard.local", "Erin Executive", "analyst", [], ["Strategy"], ["en"], 0),
     ];
@@ -65,6 +65,13 @@ internal static class DemoWorkspace
             {
                 await conn.ExecuteAsync("INSERT INTO team_members (team_id, user_id, is_lead) VALUES (@t, @u, @l)",
                     new { t = teams[t], u = id, l = a.Lead ? 1 : 0 }, tx);
+            }
+
+            // A few experts, so "Ask an expert" has someone to ask in the demo (stored one area per line, as the people page does).
+            if (a.Expertise is { Length: > 0 } areas)
+            {
+                await conn.ExecuteAsync("INSERT INTO experts (user_id, areas, updated_at) VALUES (@id, @areas, @now)",
+                    new { id, areas = string.Join('\n', areas), now }, tx);
             }
         }
 

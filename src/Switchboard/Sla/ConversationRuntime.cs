@@ -65,11 +65,16 @@ internal static class ConversationRuntime
         var deadlines = s.Clocks.Where(c => c.Active).Select(c => new DeadlineDto(c.MetricKey, c.Due,
             c.Status == ClockStatus.Paused
                 ? $"paused with {c.Consumed.TotalMinutes:0.#} of {c.Target.TotalMinutes:0.#} business min used"
-                : $"{c.Target.TotalMinutes:0.#} business min on calendar '{policy?.Calendar.Name}' ({policy?.Calendar.Zone.Id}) from {c.RunningSince:O}"
+                : $"{c.Target.TotalMinutes:0.#} business min on calendar '{policy?.Calendar.Name}' ({policy?.Calendar.Zone.Id}) from {Since(c.RunningSince, policy?.Calendar.Zone)}"
                   + (c.Consumed > TimeSpan.Zero ? $", {c.Consumed.TotalMinutes:0.#} min already used" : ""))).ToList();
         var sla = new SlaTraceDto(policyName, policy?.Calendar.Name, policy?.Calendar.Zone.Id, deadlines);
         await conn.ExecuteAsync("UPDATE conversations SET route_trace = @t WHERE id = @id", new { t = (trace with { Sla = sla }).ToJson(), id }, tx);
     }
+
+    // When a clock started, as the calendar's people read it ("Fri 4 Dec 18:53"): the trace is read by agents, and the
+    // zone is named right before it.
+    static string Since(DateTimeOffset? at, TimeZoneInfo? zone) =>
+        at is not { } t ? "now" : (zone is null ? t : TimeZoneInfo.ConvertTime(t, zone)).ToString("ddd d MMM HH:mm", CultureInfo.InvariantCulture);
 
     /// <summary>Assigns a held conversation if an agent is eligible now, starting its reassignment timer.</summary>
     public static async Task<bool> AssignHeldAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, long id)

@@ -46,6 +46,20 @@ public class InboxJourneyTests(ITestOutputHelper output)
         await page.WaitForSelectorAsync("#thread article.msg");
         Assert.True(await page.Locator("#thread article.msg").CountAsync() >= 1);
         Assert.True(await page.Locator("#author-panel").IsVisibleAsync());
+
+        // Reading order: the thread, then the composer. In this pane (about 740 px wide) the cards come under the
+        // composer; in a wide window they stand beside the thread. The demo has experts to ask.
+        async Task<LocatorBoundingBoxResult> Box(string selector) =>
+            await page.Locator(selector).BoundingBoxAsync() ?? throw new InvalidOperationException($"{selector} is not laid out");
+        var (thread, composer, author) = (await Box("#thread"), await Box("#composer"), await Box("#author-panel"));
+        Assert.True(thread.Y + thread.Height <= composer.Y, $"the composer (y {composer.Y}) overlaps the thread (ends at {thread.Y + thread.Height})");
+        Assert.True(composer.Y + composer.Height <= author.Y, $"narrow pane: the author card (y {author.Y}) is not under the composer (ends at {composer.Y + composer.Height})");
+        Assert.Contains("Lena Legal (Legal)", await page.Locator("#handover-expert").InnerTextAsync(), StringComparison.Ordinal);
+        await page.SetViewportSizeAsync(1900, 1000);
+        (thread, author) = (await Box("#thread"), await Box("#author-panel"));
+        Assert.True(author.X >= thread.X + thread.Width, $"wide pane: the author card (x {author.X}) is not beside the thread (ends at {thread.X + thread.Width})");
+        Assert.True(author.Y < thread.Y + thread.Height, "wide pane: the author card starts below the thread");
+        await page.SetViewportSizeAsync(1400, 900);
         var screenshot = Path.Combine(Path.GetTempPath(), "switchboard-inbox.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot });
         output.WriteLine($"screenshot: {screenshot}");

@@ -226,6 +226,46 @@ public class InboxFeatureTests
     }
 
     [Fact]
+    public async Task The_author_card_lists_the_authors_other_conversations_but_not_the_one_being_read()
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
+        // Two separate conversations by one author (neither replies to the other), and a third author's.
+        var ids = await InboxFixture.IngestAsync(server, ("solo", "thanks for the quick help"));
+        using (var admin = await server.AdminClientAsync())
+        {
+            var body = string.Join('\n',
+                JsonSerializer.Serialize(new { id = "first", channel = "mastodon", text = "my refund never arrived", created_at = "2026-11-20T10:00:00Z", author = new { id = "same", handle = "repeat" } }),
+                JsonSerializer.Serialize(new { id = "second", channel = "mastodon", text = "still no refund, a week later", created_at = "2026-11-27T10:00:00Z", author = new { id = "same", handle = "repeat" } }));
+            (await admin.PostAsync("/api/posts", new StringContent(body, System.Text.Encoding.UTF8, "application/x-ndjson"))).EnsureSuccessStatusCode();
+        }
+
+        long first, second;
+        await using (var conn = await server.Db.OpenAsync())
+        {
+            first = await conn.ExecuteScalarAsync<long>("SELECT conversation_id FROM messages WHERE external_id = 'first'");
+            second = await conn.ExecuteScalarAsync<long>("SELECT conversation_id FROM messages WHERE external_id = 'second'");
+        }
+
+        Assert.NotEqual(first, second);
+        using var maria = await InboxFixture.SignInAsync(server, InboxFixture.Maria);
+        // The author card: from its extras to the labels card that follows it.
+        static string Card(string page)
+        {
+            var from = page.IndexOf("id=\"author-extra\"", StringComparison.Ordinal);
+            Assert.True(from >= 0, "no author card");
+            return page[from..page.IndexOf("labels-card", from, StringComparison.Ordinal)];
+        }
+
+        var reading = Card(await maria.Http.GetStringAsync($"/conversations/{second}"));
+        Assert.Contains($"href=\"/conversations/{first}\"", reading, StringComparison.Ordinal);
+        Assert.DoesNotContain($"href=\"/conversations/{second}\"", reading, StringComparison.Ordinal);
+
+        var alone = Card(await maria.Http.GetStringAsync($"/conversations/{ids["solo"]}"));
+        Assert.DoesNotContain("href=\"/conversations/", alone, StringComparison.Ordinal);
+        Assert.Contains("the first conversation with this author", alone, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Audit_trail_filters_and_exports_formula_safe_csv()
     {
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
