@@ -53,7 +53,9 @@ internal static class ComplianceChecker
                 {
                     foreach (var (start, length) in FindPhrase(text, phrase))
                     {
-                        yield return F(rule.Kind == RuleKind.LegalReview ? $"\"{phrase}\" needs legal review" : $"\"{phrase}\" is not allowed", start, length);
+                        // A prefix names the word it found ("guaranteed"), not the pattern ("guarantee*").
+                        var found = phrase.EndsWith('*') ? text.Substring(start, length) : phrase;
+                        yield return F(rule.Kind == RuleKind.LegalReview ? $"\"{found}\" needs legal review" : $"\"{found}\" is not allowed", start, length);
                     }
                 }
 
@@ -189,11 +191,24 @@ internal static class ComplianceChecker
         }
     }
 
+    // Combining accents belong to the word they follow ("garantie\u0301").
+    private static bool IsMark(char c) => char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
+
     private static bool IsBang(char c) => c is '!' or '！' or '❗' or '❕' or '‼';
 
-    /// <summary>Whole-word occurrences of a phrase (case, accent and width insensitive), as character spans.</summary>
+    /// <summary>
+    /// Whole-word occurrences of a phrase (case, accent and width insensitive), as character spans. A phrase ending in
+    /// <c>*</c> is a prefix: its last word may go on ("guarantee*" finds "guarantees" and "guaranteed", and the span
+    /// covers the whole word), because a rule author who bans a promise means every form of it.
+    /// </summary>
     internal static IEnumerable<(int Start, int Length)> FindPhrase(string text, string phrase)
     {
+        var prefix = phrase.Length > 1 && phrase[^1] == '*';
+        if (prefix)
+        {
+            phrase = phrase[..^1];
+        }
+
         if (phrase.Length == 0)
         {
             yield break;
@@ -210,6 +225,11 @@ internal static class ComplianceChecker
 
             var start = from + idx;
             var end = start + Math.Max(length, 1);
+            while (prefix && end < text.Length && (char.IsLetterOrDigit(text[end]) || char.IsLowSurrogate(text[end]) || IsMark(text[end])))
+            {
+                end++;
+            }
+
             var wordStart = start == 0 || !char.IsLetterOrDigit(text[start - 1]) || !char.IsLetterOrDigit(phrase[0]);
             var wordEnd = end >= text.Length || !char.IsLetterOrDigit(text[end]) || !char.IsLetterOrDigit(phrase[^1]);
             if (wordStart && wordEnd)

@@ -14,11 +14,11 @@ internal static class DefaultRuleSet
             reason: Never post personal data in public
           - id: legal-topics
             kind: legal_review
-            phrases: [lawsuit, lawyer, sue, compensation, liability, GDPR]
+            phrases: [lawsuit*, lawyer*, sue, sued, suing, compensat*, liabilit*, GDPR]
             reason: Legal must review replies on this topic
           - id: promises
             kind: banned_phrases
-            phrases: [guarantee, "100% safe", "we promise"]
+            phrases: [guarantee*, "100% safe", "we promise"]
             reason: We do not make promises we cannot keep
           - id: tone
             kind: tone
@@ -35,6 +35,9 @@ internal static class DefaultRuleSet
           - text: Our lawyer will contact you.
             expect: review
             rule: legal-topics
+          - text: Delivery is guaranteed by Friday.
+            expect: block
+            rule: promises
           - text: WE ARE VERY SORRY ABOUT THIS
             expect: block
             rule: tone

@@ -189,10 +189,10 @@ internal static class RuleSetLoader
             switch (kind)
             {
                 case RuleKind.BannedPhrases or RuleKind.LegalReview:
-                    rule = rule with { Phrases = NonEmptyList(f, "phrases", path, node) };
+                    rule = rule with { Phrases = Phrases(f, "phrases", path, node) };
                     break;
                 case RuleKind.RequiredPhrases:
-                    rule = rule with { Phrases = NonEmptyList(f, "phrases", path, node), When = f.ContainsKey("when") ? NonEmptyList(f, "when", path, node) : null };
+                    rule = rule with { Phrases = Phrases(f, "phrases", path, node), When = f.ContainsKey("when") ? Phrases(f, "when", path, node) : null };
                     break;
                 case RuleKind.Regex:
                     var pattern = Text(f, "pattern", path, node);
@@ -369,6 +369,24 @@ internal static class RuleSetLoader
             }
 
             return s;
+        }
+
+        /// <summary>Phrases to find: non-empty, and a <c>*</c> only at the end, after a letter or digit (a prefix).</summary>
+        private List<string> Phrases(Dictionary<string, YamlNode> f, string key, string path, YamlNode parent)
+        {
+            var list = NonEmptyList(f, key, path, parent);
+            var items = f.TryGetValue(key, out var node) && node is YamlSequenceNode seq ? seq.Children : null;
+            for (var i = 0; i < list.Count; i++)
+            {
+                var star = list[i].IndexOf('*', StringComparison.Ordinal);
+                if (star >= 0 && (star != list[i].Length - 1 || star == 0 || !char.IsLetterOrDigit(list[i][star - 1])))
+                {
+                    Error($"{path}.{key}[{i}]", items is not null && i < items.Count ? items[i] : parent,
+                        $"'{list[i]}': * may only end a phrase, right after a letter or digit (guarantee* finds guarantees and guaranteed)");
+                }
+            }
+
+            return list;
         }
 
         private List<string> NonEmptyList(Dictionary<string, YamlNode> f, string key, string path, YamlNode parent)

@@ -12,7 +12,7 @@ namespace Switchboard.Demo;
 internal sealed class MentionGenerator(int seed)
 {
     private readonly Random _random = new(seed);
-    private readonly List<Post> _recent = [];
+    private readonly List<(Post Post, string Topic)> _recent = [];
     private long _sequence;
 
     private static readonly string[] Products = ["Brightwave Hub", "Pulse earbuds", "Brightwave Fibre", "the Brightwave app", "Pulse Pro"];
@@ -72,14 +72,24 @@ internal sealed class MentionGenerator(int seed)
         ]),
     ];
 
-    private static readonly string[] Replies =
-    [
-        "Any update on this? Still not sorted @brightwave",
-        "Thanks, DM sent with my account number",
-        "Same problem here, following",
-        "Update: it works again after the second reset. Thanks!",
-        "Nobody has answered yet. Really disappointed",
-    ];
+    // Follow-ups by the same author, per topic of the post they answer: a journalist does not write "it works again".
+    private static readonly Dictionary<string, string[]> Replies = new()
+    {
+        ["care"] = [
+            "Any update on this? Still not sorted @brightwave",
+            "Thanks, DM sent with my account number",
+            "Update: it works again after the second reset. Thanks!",
+            "Nobody has answered yet. Really disappointed",
+        ],
+        ["praise"] = ["Thanks for the reply! Keep it up", "Still loving it a month later, by the way"],
+        ["it"] = ["Still down here in {city}, any ETA?", "Working again now, thanks", "Cleared the cache, login still fails"],
+        ["pr"] = ["Following up on my earlier message: our deadline is 5pm today", "Any comment from your press office?"],
+        ["hr"] = ["Any news on this?", "Thanks, I have sent my CV"],
+        ["partners"] = ["Following up: who should we talk to about reseller terms?"],
+        ["innovation"] = ["+1, our whole family would use this", "Any news on the roadmap?"],
+        ["marketing"] = ["Still curious who made it!", "Any update on this?"],
+        ["internal"] = ["Thanks for the reminder", "Will the townhall be recorded for the remote team?"],
+    };
 
     private static readonly string[] Cities = ["Leeds", "Berlin", "Lyon", "Porto", "Austin", "Toronto", "Utrecht", "Milan"];
     private static readonly string[] Papers = ["The Daily Ledger", "Tech Weekly", "Metro Business", "Broadband Watch"];
@@ -89,21 +99,22 @@ internal sealed class MentionGenerator(int seed)
     {
         var id = Interlocked.Increment(ref _sequence);
         Post post;
+        string topic;
         if (_recent.Count > 5 && _random.NextDouble() < 0.18)
         {
-            var parent = _recent[_random.Next(_recent.Count)];
-            post = new Post(Id(id), parent.Channel, Pick(Replies), now, parent.Author, "en", null, parent.Id);
+            (var parent, topic) = _recent[_random.Next(_recent.Count)];
+            post = new Post(Id(id), parent.Channel, Fill(Pick(Replies[topic])), now, parent.Author, "en", null, parent.Id);
         }
         else
         {
-            var (topic, texts) = Templates[_random.Next(Templates.Length)];
+            (topic, var texts) = Templates[_random.Next(Templates.Length)];
             var channel = topic == "internal" ? "slack" : Pick(["mastodon", "mastodon", "bluesky", "bluesky", "rss"]);
             var author = NewAuthor(topic);
             post = new Post(Id(id), channel, Fill(Pick(texts)), now, author, "en",
                 channel == "rss" ? $"https://blog.example.org/brightwave-review/#comment-{id}" : null);
         }
 
-        _recent.Add(post);
+        _recent.Add((post, topic));
         if (_recent.Count > 50)
         {
             _recent.RemoveAt(0);

@@ -156,6 +156,33 @@ public class ComplianceCheckerTests
     public void Banned_phrases_match_whole_words_only() =>
         Assert.Empty(ComplianceChecker.Check(Phrases, "The guarantees page and lawsuits list").Findings);
 
+    private static readonly RuleSet Prefixes = Rules("""
+        rules:
+          - id: promises
+            kind: banned_phrases
+            phrases: [guarantee*, "full refund*"]
+        """);
+
+    [Theory]
+    [InlineData("Delivery is guaranteed by Friday.", "guaranteed")]
+    [InlineData("Our GUARANTEES cover it", "GUARANTEES")]
+    [InlineData("We guarantee it", "guarantee")]
+    [InlineData("You get a full refunds package", "full refunds")]
+    [InlineData("Garantiert? No: guarantée\u0301e", "guarantée\u0301e")]
+    public void A_phrase_ending_in_a_star_finds_every_word_that_starts_with_it_and_names_that_word(string text, string expected)
+    {
+        var f = Assert.Single(ComplianceChecker.Check(Prefixes, text).Findings);
+        Assert.Equal(expected, Spanned(text, f));
+        Assert.Contains($"\"{expected}\" is not allowed", f.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("The unguaranteed offer")]
+    [InlineData("A full-refund policy")]
+    [InlineData("guarante is misspelt")]
+    public void A_star_phrase_still_starts_at_a_word_boundary_and_needs_the_whole_prefix(string text) =>
+        Assert.Empty(ComplianceChecker.Check(Prefixes, text).Findings);
+
     [Fact]
     public void A_legal_trigger_routes_to_review_instead_of_blocking()
     {

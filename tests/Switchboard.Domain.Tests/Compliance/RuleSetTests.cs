@@ -59,6 +59,9 @@ public class RuleSetTests
     [InlineData("rules: &a [1]\nexamples: *a\n", "anchors", 1)]
     [InlineData("rules: [\n", "invalid YAML", 0)]
     [InlineData("bogus: 1\n", "unknown field 'bogus'", 1)]
+    [InlineData("rules:\n  - id: x\n    kind: banned_phrases\n    phrases: [ok, \"*\"]\n", "* may only end a phrase", 4)]
+    [InlineData("rules:\n  - id: x\n    kind: legal_review\n    phrases: [\"law*suit\"]\n", "* may only end a phrase", 4)]
+    [InlineData("rules:\n  - id: x\n    kind: required_phrases\n    phrases: [a]\n    when: [\"sale *\"]\n", "* may only end a phrase", 5)]
     public void Bad_rule_sets_are_refused_with_the_position(string yaml, string message, int line)
     {
         var r = RuleSetLoader.Load(yaml);
