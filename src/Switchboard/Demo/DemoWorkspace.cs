@@ -6,7 +6,8 @@ namespace Switchboard.Demo;
 
 /// <summary>
 /// Seeds the demo workspace once: agents with skills and languages in the eight default teams, three experts to ask
-/// (Legal, HR policy, IT security), and their sign-ins (README). Idempotent: it does nothing when the first demo user already exists.
+/// (Legal, HR policy, IT security), five listening topics, and their sign-ins (README). Idempotent: it does nothing
+/// when the first demo user already exists.
 /// </summary>
 internal static class DemoWorkspace
 {
@@ -30,6 +31,20 @@ internal static class DemoWorkspace
         new("ivan@demo.switchboard.local", "Ivan IT", "agent", ["it"], ["Technical"], ["en", "de"], 8, Expertise: ["IT security"]),
         new("nora@demo.switchboard.local", "Nora Innovation", "agent", ["innovation"], ["Content Development", "Technical", "Change Management"], ["en", "fr"], 5),
         new("erin@demo.switchboard.local", "Erin Executive", "analyst", [], ["Strategy"], ["en"], 0),
+    ];
+
+    /// <summary>
+    /// Listening topics over the generated mentions, so the topics page and the inbox's topic filter have something to
+    /// show: outages, product safety, money, the press and hiring. Mentions (@brightwave) are not words, so no topic
+    /// names the brand: every demo post is about it.
+    /// </summary>
+    public static readonly (string Name, string Query)[] Topics =
+    [
+        ("Outages", "outage* OR \"no internet\" OR down OR crash*"),
+        ("Product safety", "fire OR overheat* OR recall OR dangerous"),
+        ("Refunds and billing", "refund* OR \"charged twice\" OR bill"),
+        ("Press enquiries", "journalist OR reporter OR \"press office\""),
+        ("Careers", "hiring OR internship* OR recruiter* OR interview*"),
     ];
 
     public static async Task<bool> SeedAsync(Database db, TimeProvider time, CancellationToken ct = default)
@@ -77,5 +92,28 @@ internal static class DemoWorkspace
 
         await tx.CommitAsync(ct);
         return true;
+    }
+
+    /// <summary>
+    /// Adds <see cref="Topics"/> for `serve --demo` (run right after <see cref="SeedAsync"/> seeded the users). Kept apart
+    /// because tests seed the demo users into servers whose topics they count.
+    /// </summary>
+    public static async Task SeedTopicsAsync(Database db, TimeProvider time, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var admin = await conn.ExecuteScalarAsync<long>("SELECT id FROM users WHERE email = @e", new { e = Agents[0].Email }, tx);
+        foreach (var (name, query) in Topics)
+        {
+            // Version 1, backfilled to 0: the backfill scans whatever is already stored, like a topic made on the page.
+            await conn.ExecuteAsync(
+                """
+                INSERT INTO topics (name, query, status, version, match_count, backfilled_version, backfill_cursor, backfill_target, created_by, created_at, updated_at)
+                VALUES (@name, @query, 'active', 1, 0, 0, 0, NULL, @admin, @now, @now)
+                """, new { name, query, admin, now }, tx);
+        }
+
+        await tx.CommitAsync(ct);
     }
 }

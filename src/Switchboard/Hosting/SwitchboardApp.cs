@@ -121,6 +121,7 @@ internal static class SwitchboardApp
 
         if (settings.Demo && await DemoWorkspace.SeedAsync(settings.Db, settings.Time, ct))
         {
+            await DemoWorkspace.SeedTopicsAsync(settings.Db, settings.Time, ct);
             log.LogInformation("Seeded the demo workspace: sign in as {Email} / {Password}", DemoWorkspace.Agents[0].Email, DemoWorkspace.Password);
         }
     }
