@@ -22,7 +22,7 @@ root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(FeedCommand.Create());
 root.Subcommands.Add(Switchboard.Channels.Admin.ChannelsCommand.Create());
 root.Subcommands.Add(Switchboard.Classification.Models.ModelCommand.Create());
-return await root.Parse(args).InvokeAsync();
+return await CliRunner.InvokeAsync(root, args, Console.Error);
 
 /// <summary>The entry point's type, named so the UI router and tests can find this assembly.</summary>
 internal sealed partial class Program;

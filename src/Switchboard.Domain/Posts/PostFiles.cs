@@ -510,10 +510,20 @@ public static class PostFiles
 
     private static string Clip(string? s) => s is null ? "" : s.Length <= 40 ? s : s[..40] + "…";
 
+    // System.Text.Json appends where it stopped (" Path: $ | LineNumber: 0 | BytePositionInLine: 1."), counted within
+    // the one line it was given, so its LineNumber is always 0; the caller already says line and column.
     private static string FirstSentence(string message)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        foreach (var marker in (ReadOnlySpan<string>)[" Path:", " LineNumber:"])
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        return message;
     }
 
     private enum LineStatus { Ok, TooLong, End }

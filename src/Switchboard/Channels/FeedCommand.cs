@@ -51,6 +51,11 @@ internal static class FeedCommand
         else
         {
             var file = new FileInfo(target);
+            if (Directory.Exists(file.FullName))
+            {
+                await stderr.WriteLineAsync($"error: {Hosting.CliFiles.InputProblem(file)}");
+                return 2;
+            }
             if (!file.Exists)
             {
                 await stderr.WriteLineAsync($"error: {target}: no such file");

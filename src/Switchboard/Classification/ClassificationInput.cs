@@ -5,7 +5,7 @@ namespace Switchboard.Classification;
 
 // The one place the classification commands read a post file: strict UTF-8 (invalid bytes are an error, not
 // silently replaced characters that would train a model on garbage), records with errors reported by line, and
-// a missing label column detected on the first record.
+// a label column that no record has refused.
 internal static class ClassificationInput
 {
     internal sealed record Item(long Line, Post Post, string? Label);
@@ -32,6 +32,8 @@ internal static class ClassificationInput
 
         using var records = e;
         long lastLine = 0;
+        var labelSeen = false;
+        List<string>? firstWithoutLabel = null;
         while (true)
         {
             PostRecord r;
@@ -50,10 +52,16 @@ internal static class ClassificationInput
             }
 
             lastLine = r.Line;
-            if (first && r.Error is null && labelColumn is not null && !r.Fields.ContainsKey(labelColumn))
+            if (r.Error is null && labelColumn is not null)
             {
-                throw new InputException(
-                    $"the input has no '{labelColumn}' column (columns: {string.Join(", ", r.Fields.Keys)})");
+                if (r.Fields.ContainsKey(labelColumn))
+                {
+                    labelSeen = true;
+                }
+                else
+                {
+                    firstWithoutLabel ??= r.Fields.Keys.ToList();
+                }
             }
 
             if (first && r.Error is not null && r.Post is null && r.Line <= 1 && r.Fields.Count == 0
@@ -89,6 +97,15 @@ internal static class ClassificationInput
         {
             stderr.WriteLine($"skipped {errors} records with errors in total");
         }
+
+        // Judged at the end, not on the first record: a JSONL line may leave the label out (an unlabelled post, like
+        // an empty CSV cell), so only a file where no record has it names the wrong column. The callers collect all
+        // items before acting, so nothing is trained or evaluated before this is known.
+        if (labelColumn is not null && !labelSeen && firstWithoutLabel is not null)
+        {
+            throw new InputException(
+                $"the input has no '{labelColumn}' column (columns: {string.Join(", ", firstWithoutLabel)})");
+        }
     }
 
     public static StreamReader Open(FileInfo file) =>
@@ -102,9 +119,9 @@ internal static class ClassificationInput
     public static (List<Training.LabeledText> Examples, int EmptyLabels)? ReadExamples(FileInfo input, string? textColumn, string labelColumn,
         TextWriter stderr)
     {
-        if (!input.Exists)
+        if (Hosting.CliFiles.InputProblem(input) is { } problem)
         {
-            stderr.WriteLine($"error: input file '{input.FullName}' does not exist");
+            stderr.WriteLine($"error: input file {problem}");
             return null;
         }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Switchboard.Classification.Training;
 
@@ -7,6 +8,11 @@ namespace Switchboard.Classification;
 
 internal static class ClassifyCommand
 {
+    // Lines for people and jq to read, like match and simulate: explanations keep their quotes and '+' as written
+    // ("cue 'love'", "intent 0.05 + negativity …") instead of \u0027 and \u002B. Still valid JSON; this is stdout,
+    // never HTML.
+    private static readonly JsonWriterOptions Output = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static Command Create()
     {
         var cmd = new Command("classify", "Label every post of a CSV or JSONL file: one JSON line per post, in input order");
@@ -34,9 +40,9 @@ internal static class ClassifyCommand
             }
         }
 
-        if (!input.Exists)
+        if (Hosting.CliFiles.InputProblem(input) is { } problem)
         {
-            stderr.WriteLine($"error: input file '{input.FullName}' does not exist");
+            stderr.WriteLine($"error: input file {problem}");
             return Task.FromResult(2);
         }
 
@@ -51,7 +57,7 @@ internal static class ClassifyCommand
                 var c = DefaultClassifier.Classify(item.Post, context);
                 var p = model?.Predict(item.Post.Text);
                 buffer.SetLength(0);
-                using (var w = new Utf8JsonWriter(buffer))
+                using (var w = new Utf8JsonWriter(buffer, Output))
                 {
                     WriteJson(w, item.Post.Id, c, p);
                 }

@@ -70,9 +70,9 @@ internal static class ModelLoader
 {
     public static LinearModel? Load(FileInfo file, TextWriter stderr)
     {
-        if (!file.Exists)
+        if (Hosting.CliFiles.InputProblem(file) is { } problem)
         {
-            stderr.WriteLine($"error: model file '{file.FullName}' does not exist");
+            stderr.WriteLine($"error: model file {problem}");
             return null;
         }
 

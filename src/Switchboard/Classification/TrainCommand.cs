@@ -47,6 +47,28 @@ internal static class TrainCommand
             return Task.FromResult(2);
         }
 
+        // The model is written to a temporary file and moved into place, so a crash never leaves half a model
+        // behind. The file is created before training: an output that cannot be written is reported at once, not
+        // after minutes of training, and under the name the user gave (not the temporary one).
+        var tmp = output.FullName + ".tmp";
+        FileStream fs;
+        try
+        {
+            if (Directory.Exists(output.FullName))
+            {
+                throw new IOException("it is a directory");
+            }
+
+            output.Directory?.Create();
+            fs = File.Create(tmp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var reason = e.Message.Replace(tmp, output.FullName, StringComparison.Ordinal);
+            stderr.WriteLine($"error: cannot write model '{output.FullName}': {reason}");
+            return Task.FromResult(2);
+        }
+
         var options = TrainerOptions.Default with
         {
             LabelColumn = labelColumn,
@@ -54,25 +76,27 @@ internal static class TrainCommand
             Epochs = epochs ?? TrainerOptions.Default.Epochs,
         };
         var sw = Stopwatch.StartNew();
-        var model = Trainer.Train(examples, options);
-        sw.Stop();
+        LinearModel model;
         try
         {
-            var dir = output.Directory;
-            dir?.Create();
-            // Write to a temporary file and move it into place, so a crash never leaves half a model behind.
-            var tmp = output.FullName + ".tmp";
-            using (var fs = File.Create(tmp))
+            using (fs)
             {
+                model = Trainer.Train(examples, options);
                 ModelFile.Write(model, fs);
             }
 
+            sw.Stop();
             File.Move(tmp, output.FullName, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             stderr.WriteLine($"error: cannot write model '{output.FullName}': {e.Message}");
             return Task.FromResult(1);
+        }
+        finally
+        {
+            // Only left behind when training or writing failed; after the move there is nothing to delete.
+            File.Delete(tmp);
         }
 
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

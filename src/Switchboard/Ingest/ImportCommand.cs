@@ -55,6 +55,12 @@ internal static class ImportCommand
             return 2;
         }
 
+        if (Directory.Exists(file.FullName))
+        {
+            await stderr.WriteLineAsync($"error: {CliFiles.InputProblem(file)}");
+            return 2;
+        }
+
         if (!file.Exists)
         {
             await stderr.WriteLineAsync($"error: no such file: {file.FullName}");

@@ -44,16 +44,19 @@ internal static class MatchCommand
     internal static async Task<int> RunAsync(FileInfo queries, FileInfo input, FileInfo? output, string? textColumn,
         bool skipInvalid, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        if (!queries.Exists)
+        foreach (var (file, what) in new[] { (queries, "queries file"), (input, "input file") })
         {
-            await stderr.WriteLineAsync($"error: queries file not found: {queries.FullName}");
-            return 2;
-        }
+            if (Directory.Exists(file.FullName))
+            {
+                await stderr.WriteLineAsync($"error: {what} {Hosting.CliFiles.InputProblem(file)}");
+                return 2;
+            }
 
-        if (!input.Exists)
-        {
-            await stderr.WriteLineAsync($"error: input file not found: {input.FullName}");
-            return 2;
+            if (!file.Exists)
+            {
+                await stderr.WriteLineAsync($"error: {what} not found: {file.FullName}");
+                return 2;
+            }
         }
 
         ListeningIndex index;
@@ -75,7 +78,13 @@ internal static class MatchCommand
         }
 
         var badRecords = 0;
-        var writer = output is null ? stdout : new StreamWriter(output.FullName, append: false, new UTF8Encoding(false));
+        // Opened only now, after the checks above: a mistyped command must not truncate an earlier output.
+        TextWriter? writer = output is null ? stdout : Hosting.CliFiles.CreateText(output, stderr);
+        if (writer is null)
+        {
+            return 2;
+        }
+
         try
         {
             using var reader = new StreamReader(input.FullName, Encoding.UTF8);

@@ -32,7 +32,9 @@ internal static class SimulateCommand
             var outFile = parse.GetValue(output);
             if (outFile is null)
                 return await RunAsync(parse.GetValue(config)!, parse.GetValue(input)!, Console.Out, Console.Error, ct);
-            await using var writer = new StreamWriter(outFile.FullName, false, new UTF8Encoding(false), 1 << 16);
+            await using var writer = Hosting.CliFiles.CreateText(outFile, Console.Error);
+            if (writer is null)
+                return 2;
             return await RunAsync(parse.GetValue(config)!, parse.GetValue(input)!, writer, Console.Error, ct);
         });
         return cmd;
@@ -40,6 +42,14 @@ internal static class SimulateCommand
 
     internal static async Task<int> RunAsync(FileInfo config, FileInfo input, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
+        foreach (var (file, what) in new[] { (config, "config"), (input, "input") })
+        {
+            if (Directory.Exists(file.FullName))
+            {
+                await stderr.WriteLineAsync($"simulate: {what} file {Hosting.CliFiles.InputProblem(file)}");
+                return 2;
+            }
+        }
         if (!config.Exists)
         {
             await stderr.WriteLineAsync($"simulate: config file '{config.FullName}' not found");

@@ -36,8 +36,9 @@ internal static class MigrateCommand
             }
             catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
             {
+                // 2 like every other command whose --db cannot be used (Hosting/CliRunner.cs).
                 Console.Error.WriteLine($"error: cannot migrate {database.Display}: {e.Message}");
-                return 1;
+                return CliRunner.UsageError;
             }
         });
         return cmd;

@@ -176,4 +176,74 @@ public sealed class ClassificationCommandTests : IDisposable
         Assert.True(code is 0 or 1, e.ToString());
         Assert.Contains("\"id\":\"3\"", o.ToString());
     }
+
+    [Fact]
+    public async Task A_directory_is_called_a_directory_not_a_missing_file()
+    {
+        var folder = dir.CreateSubdirectory("posts.csv");
+        var e = new StringWriter();
+        Assert.Equal(2, await ClassifyCommand.RunAsync(new FileInfo(folder.FullName), null, null, ClassifierContext.Default, new StringWriter(), e, default));
+        Assert.Equal($"error: input file '{folder.FullName}' is a directory, not a file", e.ToString().Trim());
+
+        var (code, _, err) = await Train(new FileInfo(folder.FullName), "topic", new FileInfo(Path.Combine(dir.FullName, "m.sbm")));
+        Assert.Equal(2, code);
+        Assert.Equal($"error: input file '{folder.FullName}' is a directory, not a file", err.Trim());
+
+        e = new StringWriter();
+        var input = WriteFile("t.csv", Csv(Topics(10, 6)));
+        Assert.Equal(2, await EvalCommand.RunAsync(new FileInfo(folder.FullName), input, "topic", null, new StringWriter(), e, default));
+        Assert.Equal($"error: model file '{folder.FullName}' is a directory, not a file", e.ToString().Trim());
+    }
+
+    [Fact]
+    public async Task An_output_that_cannot_be_written_is_refused_under_its_own_name_and_leaves_no_temporary_file()
+    {
+        var input = WriteFile("t.csv", Csv(Topics(40, 7)));
+        var folder = dir.CreateSubdirectory("model.sbm");
+        var (code, stdout, err) = await Train(input, "topic", new FileInfo(folder.FullName));
+        Assert.Equal(2, code);
+        Assert.Equal($"error: cannot write model '{folder.FullName}': it is a directory", err.Trim());
+        Assert.DoesNotContain("trained on", stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(folder.FullName + ".tmp"));
+
+        // A path under a file: the message names the model the user asked for, not the temporary file.
+        var under = new FileInfo(Path.Combine(input.FullName, "m.sbm"));
+        (code, _, err) = await Train(input, "topic", under);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"error: cannot write model '{under.FullName}': ", err.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Jsonl_lines_without_the_label_field_are_unlabelled_and_only_a_file_without_it_is_refused()
+    {
+        var lines = Topics(40, 8).Select((r, i) => JsonSerializer.Serialize(new { id = i.ToString(), channel = "x", text = r.Item1, topic = r.Item2 }));
+        var input = WriteFile("t.jsonl", "{\"id\":\"u\",\"channel\":\"x\",\"text\":\"not labelled yet\"}\n" + string.Join("\n", lines) + "\n");
+        var model = new FileInfo(Path.Combine(dir.FullName, "m.sbm"));
+        var (code, stdout, err) = await Train(input, "topic", model);
+        Assert.True(code == 0, err);
+        Assert.Contains("trained on 40 examples", stdout, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 rows with an empty label", stdout, StringComparison.Ordinal);
+
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Assert.Equal(2, await EvalCommand.RunAsync(model, input, "reason", null, o, e, default));
+        Assert.Equal("error: t.jsonl: the input has no 'reason' column (columns: id, channel, text)", e.ToString().Trim());
+    }
+
+    [Fact]
+    public async Task Classify_writes_explanations_as_readable_json_and_bad_lines_with_line_and_column_only()
+    {
+        var input = WriteFile("p.jsonl",
+            "{\"id\":\"a\",\"channel\":\"x\",\"text\":\"I love this, great service\"}\noops\n{\"id\":\"b\",\"channel\":\"x\",\"text\":\"ok\"}\n");
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Assert.Equal(1, await ClassifyCommand.RunAsync(input, null, null, ClassifierContext.Default, o, e, default));
+        var lines = o.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["a", "b"], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()));
+        Assert.Contains("\"intent\":\"cue 'love'\"", lines[0], StringComparison.Ordinal);
+        Assert.Contains("intent 0.05 + negativity", lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", o.ToString(), StringComparison.Ordinal);
+        Assert.Equal("skipped: line 2, column 1: invalid JSON: 'o' is an invalid start of a value.", e.ToString().Trim());
+    }
 }

@@ -84,4 +84,20 @@ public class ImportTests
         Assert.Equal(2, await Import(await TestDatabases.CreateAsync("sqlite"), "/nonexistent/posts.jsonl", stdout, stderr));
         Assert.Contains("no such file", stderr.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_directory_is_called_a_directory_not_a_missing_file()
+    {
+        var folder = Directory.CreateTempSubdirectory("sb-import-dir-");
+        try
+        {
+            var (stdout, stderr) = (new StringWriter(), new StringWriter());
+            Assert.Equal(2, await Import(await TestDatabases.CreateAsync("sqlite"), folder.FullName, stdout, stderr));
+            Assert.Equal($"error: '{folder.FullName}' is a directory, not a file", stderr.ToString().Trim());
+        }
+        finally
+        {
+            folder.Delete();
+        }
+    }
 }

@@ -121,4 +121,25 @@ public sealed class MatchCommandTests : IDisposable
     [Fact]
     public void Ids_are_json_escaped() =>
         Assert.Equal("""{"id": "a\"b", "matches": ["é"]}""", MatchCommand.FormatLine("a\"b", ["é"], new System.Text.StringBuilder()));
+
+    [Fact]
+    public async Task Directories_and_unwritable_outputs_are_usage_errors_not_crashes()
+    {
+        var queries = Write("q.tsv", "a\tacme\n");
+        var posts = Write("posts.jsonl", Posts);
+        var folder = _dir.CreateSubdirectory("folder");
+        var (code, output, err) = await Run(new FileInfo(folder.FullName), posts);
+        Assert.Equal((2, $"error: queries file '{folder.FullName}' is a directory, not a file"), (code, err.Trim()));
+
+        (code, _, err) = await Run(queries, new FileInfo(folder.FullName));
+        Assert.Equal((2, $"error: input file '{folder.FullName}' is a directory, not a file"), (code, err.Trim()));
+
+        (code, output, err) = await Run(queries, posts, new FileInfo(folder.FullName));
+        Assert.Equal((2, $"error: cannot write '{folder.FullName}': it is a directory"), (code, err.Trim()));
+        Assert.Equal("", output);
+
+        var missing = new FileInfo(Path.Combine(_dir.FullName, "no-such-folder", "out.jsonl"));
+        (code, _, err) = await Run(queries, posts, missing);
+        Assert.Equal((2, $"error: cannot write '{missing.FullName}': the directory '{missing.DirectoryName}' does not exist"), (code, err.Trim()));
+    }
 }

@@ -175,6 +175,12 @@ internal static partial class ChannelsCommand
 
     internal static async Task<int> ImportAsync(Database db, FileInfo file, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
+        if (Directory.Exists(file.FullName))
+        {
+            await stderr.WriteLineAsync($"error: {CliFiles.InputProblem(file)}");
+            return 2;
+        }
+
         if (!file.Exists)
         {
             await stderr.WriteLineAsync($"error: no such file: {file.FullName}");
