@@ -32,10 +32,36 @@ internal static class SimulateCommand
             var outFile = parse.GetValue(output);
             if (outFile is null)
                 return await RunAsync(parse.GetValue(config)!, parse.GetValue(input)!, Console.Out, Console.Error, ct);
-            await using var writer = Hosting.CliFiles.CreateText(outFile, Console.Error);
-            if (writer is null)
+            // The events go to a temporary file that replaces the output only when the run succeeds: a bad config or
+            // input must not leave an existing output emptied.
+            if (Hosting.CliFiles.OutputProblem(outFile) is { } problem)
+            {
+                await Console.Error.WriteLineAsync("error: " + problem);
                 return 2;
-            return await RunAsync(parse.GetValue(config)!, parse.GetValue(input)!, writer, Console.Error, ct);
+            }
+            var tmp = new FileInfo(outFile.FullName + ".tmp");
+            try
+            {
+                int code;
+                var refused = new StringWriter();
+                await using (var writer = Hosting.CliFiles.CreateText(tmp, refused))
+                {
+                    if (writer is null)
+                    {
+                        // Named as the user gave it, not as the temporary file.
+                        await Console.Error.WriteAsync(refused.ToString().Replace(tmp.FullName, outFile.FullName, StringComparison.Ordinal));
+                        return 2;
+                    }
+                    code = await RunAsync(parse.GetValue(config)!, parse.GetValue(input)!, writer, Console.Error, ct);
+                }
+                if (code == 0)
+                    File.Move(tmp.FullName, outFile.FullName, overwrite: true);
+                return code;
+            }
+            finally
+            {
+                File.Delete(tmp.FullName);
+            }
         });
         return cmd;
     }

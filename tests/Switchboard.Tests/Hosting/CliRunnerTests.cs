@@ -135,6 +135,27 @@ public sealed class CliRunnerTests : IDisposable
         Assert.Equal($"error: cannot write '{folder.FullName}': it is a directory", Assert.Single(Lines(stderr)));
     }
 
+    [Fact]
+    public async Task Simulate_replaces_its_output_only_when_the_run_succeeds()
+    {
+        var posts = Write("posts.jsonl", "{\"id\":\"1\",\"channel\":\"x\",\"text\":\"my refund never arrived\",\"created_at\":\"2026-11-23T09:00:00Z\"}\n");
+        var config = Path.Combine(Repo.Root, "src", "Switchboard", "Demo", "workspace.yaml");
+        var output = Write("events.jsonl", "earlier events\n");
+
+        // A broken config: refused, and the earlier output is still there.
+        var broken = Write("broken.yaml", "teams: [\n");
+        var (code, _, stderr) = await Cli.RunAsync(_dir.FullName, "simulate", "--config", broken, "--input", posts, "--output", output);
+        Assert.Equal(2, code);
+        AssertNoStackTrace(stderr);
+        Assert.Equal("earlier events\n", File.ReadAllText(output));
+
+        // A good run replaces it, and no temporary file stays behind.
+        (code, _, stderr) = await Cli.RunAsync(_dir.FullName, "simulate", "--config", config, "--input", posts, "--output", output);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"event\":\"routed\"", File.ReadAllText(output), StringComparison.Ordinal);
+        Assert.DoesNotContain(_dir.GetFiles(), f => f.Name.EndsWith(".tmp", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("feed", "parse")]
     [InlineData("channels", "import")]
