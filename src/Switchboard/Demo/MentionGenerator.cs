@@ -15,7 +15,7 @@ internal sealed class MentionGenerator(int seed)
     private readonly List<(Post Post, string Topic)> _recent = [];
     private long _sequence;
 
-    private static readonly string[] Products = ["Brightwave Hub", "Pulse earbuds", "Brightwave Fibre", "the Brightwave app", "Pulse Pro"];
+    private static readonly string[] Products = ["Brightwave Hub", "Pulse earbuds", "Brightwave Fibre", "Brightwave app", "Pulse Pro"];
 
     private static readonly string[] FirstNames =
         ["maya", "leo", "sofia", "jonas", "amara", "noah", "ines", "kai", "priya", "tomas", "elena", "sam", "yuki", "omar", "lena", "ravi"];

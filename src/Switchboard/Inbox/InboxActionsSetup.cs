@@ -113,7 +113,8 @@ internal static class InboxActionsSetup
         _ => Problems.BadRequest(r.Error ?? "invalid"),
     };
 
-    private static string? Local(string? url) =>
+    /// <summary>A form's returnUrl when it stays on this site (a path, not "//host" or "/\\host"), else null.</summary>
+    internal static string? Local(string? url) =>
         !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : null;
 
     private static IResult Back(string? returnUrl, long id, string? notice) =>

@@ -40,11 +40,13 @@ internal static class RoutingSetup
         api.MapConversationActionsApi();
 
         // The inbox's Acknowledge button: a plain form post (antiforgery-checked), then back to the conversation.
-        app.MapPost("/inbox/conversations/{id:long}/acknowledge", async (long id, ClaimsPrincipal user, SlaRuntime rt, CancellationToken ct) =>
+        app.MapPost("/inbox/conversations/{id:long}/acknowledge", async (long id, [FromForm] string? returnUrl, ClaimsPrincipal user, SlaRuntime rt, CancellationToken ct) =>
         {
             var result = await rt.ActAsync(id, user, "acknowledge", ct);
-            // Not visible and not found look the same, so ids cannot be probed through the form either.
-            return result.Result is NotFound<Api.ProblemDetailsDto> ? Results.NotFound() : Results.LocalRedirect($"/conversations/{id}");
+            // Not visible and not found look the same, so ids cannot be probed through the form either. Back to the
+            // page the button was on, so the agent keeps their queue.
+            return result.Result is NotFound<Api.ProblemDetailsDto> ? Results.NotFound()
+                : Results.LocalRedirect(Inbox.InboxActionsSetup.Local(returnUrl) ?? $"/conversations/{id}");
         }).RequireAuthorization().ExcludeFromDescription();
 
         // The rules page's "Export YAML": the active version as a download.

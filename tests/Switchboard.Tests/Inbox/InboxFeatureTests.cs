@@ -226,6 +226,40 @@ public class InboxFeatureTests
     }
 
     [Fact]
+    public async Task An_escalated_conversation_offers_acknowledge_under_its_heading_to_those_who_may_act()
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
+        var ids = await InboxFixture.IngestAsync(server, ("esc", "my refund never arrived"), ("calm", "my order is late again"));
+        await using (var conn = await server.Db.OpenAsync())
+        {
+            await conn.ExecuteAsync("UPDATE conversations SET escalation_level = 2 WHERE id = @id", new { id = ids["esc"] });
+        }
+
+        using var maria = await InboxFixture.SignInAsync(server, InboxFixture.Maria);
+        using var erin = await InboxFixture.SignInAsync(server, InboxFixture.Erin);
+        // The notice sits in the heading, before the thread, and only the escalated conversation has one.
+        static string Heading(string page) => page[..page.IndexOf("id=\"thread\"", StringComparison.Ordinal)];
+        var before = Heading(await maria.Http.GetStringAsync($"/conversations/{ids["esc"]}"));
+        Assert.Contains("Escalated to level 2", before, StringComparison.Ordinal);
+        Assert.Contains("id=\"acknowledge-button\"", before, StringComparison.Ordinal);
+        Assert.DoesNotContain("escalation-notice", await maria.Http.GetStringAsync($"/conversations/{ids["calm"]}"), StringComparison.Ordinal);
+        // An analyst reads the escalation but has no button to press (the endpoint would refuse her anyway).
+        var analyst = Heading(await erin.Http.GetStringAsync($"/conversations/{ids["esc"]}"));
+        Assert.Contains("Escalated to level 2", analyst, StringComparison.Ordinal);
+        Assert.DoesNotContain("acknowledge-button", analyst, StringComparison.Ordinal);
+
+        // Back to the page the button was on; a returnUrl off this site falls back to the conversation.
+        var ack = await maria.PostFormAsync($"/inbox/conversations/{ids["esc"]}/acknowledge", ("returnUrl", $"/conversations/{ids["esc"]}?queue=escalated"));
+        Assert.Equal(HttpStatusCode.Redirect, ack.StatusCode);
+        Assert.Equal($"/conversations/{ids["esc"]}?queue=escalated", ack.Headers.Location!.OriginalString);
+        var offsite = await maria.PostFormAsync($"/inbox/conversations/{ids["esc"]}/acknowledge", ("returnUrl", "//evil.example/"));
+        Assert.Equal($"/conversations/{ids["esc"]}", offsite.Headers.Location!.OriginalString);
+        var after = Heading(await maria.Http.GetStringAsync($"/conversations/{ids["esc"]}"));
+        Assert.Contains("acknowledged", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("acknowledge-button", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_author_card_lists_the_authors_other_conversations_but_not_the_one_being_read()
     {
         await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
