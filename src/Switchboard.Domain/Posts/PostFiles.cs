@@ -95,7 +95,7 @@ public static class PostFiles
         }
         catch (JsonException ex)
         {
-            var column = ex.BytePositionInLine is { } b ? $", column {b + 1}" : "";
+            var column = ex.BytePositionInLine is { } b ? $", column {CharacterColumn(json, b)}" : "";
             return Fail(line, $"line {line}{column}: invalid JSON: {FirstSentence(ex.Message)}");
         }
 
@@ -507,6 +507,18 @@ public static class PostFiles
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
+
+    /// <summary>
+    /// The 1-based column, in characters (code points), of a UTF-8 byte offset into <paramref name="line"/>: the JSON
+    /// reader counts bytes, so on a line with "é" or an emoji its position would point past the real spot. Only
+    /// called for a line that failed to parse.
+    /// </summary>
+    internal static long CharacterColumn(string line, long byteOffset)
+    {
+        var bytes = Encoding.UTF8.GetBytes(line);
+        var upto = (int)Math.Clamp(byteOffset, 0, bytes.Length);
+        return Encoding.UTF8.GetString(bytes, 0, upto).EnumerateRunes().LongCount() + 1;
+    }
 
     private static string Clip(string? s) => s is null ? "" : s.Length <= 40 ? s : s[..40] + "…";
 

@@ -40,6 +40,17 @@ public class FeedParserTests
         Assert.True(stream.Served < 3 * 1024 * 1024, $"read {stream.Served} bytes");
     }
 
+    [Theory]
+    [InlineData("hello world", 1, 1)]
+    [InlineData("<rss><channel><item><title>x</title></item></channel>", 1, 54)]
+    public void A_document_that_is_not_xml_states_its_position_once(string xml, int line, int column)
+    {
+        var error = FeedParser.Parse(xml).Error!;
+        Assert.Equal((line, column), (error.Line, error.Column));
+        Assert.DoesNotContain("position", error.Reason, StringComparison.Ordinal);
+        Assert.StartsWith($"line {line}, column {column}: ", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void External_entities_are_never_resolved()
     {

@@ -38,6 +38,19 @@ public class PostFilesTests
         Assert.StartsWith(expected, r.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"text":"abc" ?}""", 15)]
+    [InlineData("""{"text":"ééé" ?}""", 15)]
+    [InlineData("""{"text":"😀😀" ?}""", 14)]
+    [InlineData("""{"text":"日本語" ?}""", 15)]
+    public void The_column_of_a_json_error_counts_characters_not_bytes(string line, int column)
+    {
+        // The error is at the stray '?': the same place for an editor whatever the letters before it are made of.
+        Assert.Equal(column, line.EnumerateRunes().TakeWhile(r => r.Value != '?').Count() + 1);
+        var r = Assert.Single(Read(line));
+        Assert.StartsWith($"line 1, column {column}: invalid JSON", r.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Bad_lines_do_not_stop_the_good_ones_and_blank_lines_are_skipped()
     {

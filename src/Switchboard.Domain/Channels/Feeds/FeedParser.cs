@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
 
@@ -32,8 +33,11 @@ internal sealed record FeedParseResult(Feed? Feed, FeedError? Error)
 /// (docs/feed-corpus.md measures how closely): last value wins, a second summary-like element is content, a permalink
 /// guid is the link when there is none, relative URLs resolve against xml:base and the document URI.
 /// </summary>
-internal static class FeedParser
+internal static partial class FeedParser
 {
+    [GeneratedRegex(@"\s*Line \d+, position \d+\.$")]
+    private static partial Regex TrailingPosition();
+
     static FeedParser() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance); // windows-1252 and friends are common in old feeds
 
     public static FeedParseResult Parse(string xml, FeedParseOptions? options = null)
@@ -73,7 +77,8 @@ internal static class FeedParser
         }
         catch (XmlException ex)
         {
-            return FeedParseResult.Fail(ex.Message, ex.LineNumber, ex.LinePosition);
+            // The XML reader appends " Line 1, position 54." to its message; FeedError states the position already.
+            return FeedParseResult.Fail(TrailingPosition().Replace(ex.Message, ""), ex.LineNumber, ex.LinePosition);
         }
         catch (FeedTooLargeException ex)
         {
