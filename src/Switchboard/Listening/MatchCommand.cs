@@ -74,6 +74,14 @@ internal static class MatchCommand
                 return 2;
             }
 
+            // An empty queries file (or one of comments only) is almost always the wrong file; matching nothing
+            // against every post would look like a quiet success.
+            if (loaded.Count == 0 && errors.Count == 0)
+            {
+                await stderr.WriteLineAsync($"error: queries file '{queries.FullName}' has no queries (one per line: ID<TAB>QUERY)");
+                return 2;
+            }
+
             index = loaded;
         }
 

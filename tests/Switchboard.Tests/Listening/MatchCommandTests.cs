@@ -86,6 +86,17 @@ public sealed class MatchCommandTests : IDisposable
         Assert.Contains("line 4: query 'dup' is defined twice", err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("# only a comment\n\n")]
+    public async Task A_queries_file_without_queries_is_refused_instead_of_matching_nothing(string content)
+    {
+        var (code, output, err) = await Run(Write("q.tsv", content), Write("posts.jsonl", Posts));
+        Assert.Equal(2, code);
+        Assert.Contains("has no queries", err, StringComparison.Ordinal);
+        Assert.Equal("", output);
+    }
+
     [Fact]
     public async Task Reads_csv_with_a_text_column_and_writes_to_a_file()
     {
