@@ -94,9 +94,18 @@ public partial class ComplianceTrialTests
         Assert.DoesNotContain("<script>alert", hostile, StringComparison.Ordinal);
         Assert.Equal(versions, await kit.ScalarAsync<long>("SELECT COUNT(*) FROM compliance_rule_sets"));
 
-        // An agent gets the page's refusal and no trial.
+        // An agent reads the rules in force, in words, but gets no editor and no trial.
         using var carlos = await TopicsTests.SignInAsync(kit.Server, ComposerKit.Email("carlos"));
-        Assert.Contains("Only compliance approvers and admins", await carlos.GetStringAsync("/compliance"), StringComparison.Ordinal);
+        var readOnly = await carlos.GetStringAsync("/compliance");
+        Assert.Contains("Compliance approvers and admins change them", readOnly, StringComparison.Ordinal);
+        foreach (var rule in Switchboard.Compliance.DefaultRuleSet.RuleSet.Rules)
+        {
+            Assert.Contains($"data-rule=\"{rule.Id}\"", readOnly, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("the words guarantee*", readOnly, StringComparison.Ordinal);
+        Assert.DoesNotContain("compliance-yaml", readOnly, StringComparison.Ordinal);
+        Assert.DoesNotContain("compliance-try", readOnly, StringComparison.Ordinal);
     }
 
     [GeneratedRegex("<input[^>]*name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
