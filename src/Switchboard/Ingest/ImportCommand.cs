@@ -44,7 +44,8 @@ internal static class ImportCommand
         return cmd;
     }
 
-    internal sealed record Summary(long Read, long Imported, long Duplicates, long Rejected);
+    /// <param name="LabelMissing">--label-column named a field no record has: the posts were stored, the labels not.</param>
+    internal sealed record Summary(long Read, long Imported, long Duplicates, long Rejected, bool LabelMissing = false);
 
     internal static async Task<int> RunAsync(Database db, FileInfo file, PostReadOptions options, TextWriter stdout, TextWriter stderr,
         bool interactive, CancellationToken ct, ImportLabelOptions? labels = null)
@@ -68,6 +69,7 @@ internal static class ImportCommand
         }
 
         await Migrator.MigrateAsync(db, ct);
+        var jsonl = labels is not null && IsJsonl(file);
         await using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         // Invalid UTF-8 becomes U+FFFD instead of aborting the import; the row is still readable and reported as is.
         using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
@@ -81,7 +83,7 @@ internal static class ImportCommand
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask($"Importing {file.Name}", maxValue: Math.Max(1, stream.Length));
-                    summary = await ImportAsync(db, reader, options, stderr, s => task.Value = stream.Position, ct, labels);
+                    summary = await ImportAsync(db, reader, options, stderr, s => task.Value = stream.Position, ct, labels, jsonl);
                     task.Value = task.MaxValue;
                 });
         }
@@ -96,18 +98,32 @@ internal static class ImportCommand
                     stderr.WriteLine($"progress: {s.Read} read, {s.Imported} imported, {s.Duplicates} duplicates, {s.Rejected} rejected " +
                                      $"({100.0 * stream.Position / Math.Max(1, stream.Length):0}%)");
                 }
-            }, ct, labels);
+            }, ct, labels, jsonl);
         }
 
         var r = summary!;
         await stdout.WriteLineAsync(
             $"{file.Name}: {r.Read} read, {r.Imported} imported, {r.Duplicates} duplicates, {r.Rejected} rejected in {watch.Elapsed.TotalSeconds:0.0}s ({db.Display})");
-        return r.Rejected > 0 && r.Imported + r.Duplicates == 0 ? 1 : 0;
+        return r.LabelMissing ? 2 : r.Rejected > 0 && r.Imported + r.Duplicates == 0 ? 1 : 0;
+    }
+
+    // The first non-blank character says JSONL ('{' or '['), as PostFiles decides; read separately so the import's own
+    // reader starts at the beginning.
+    private static bool IsJsonl(FileInfo file)
+    {
+        using var r = new StreamReader(file.FullName, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
+        int c;
+        while ((c = r.Read()) >= 0 && char.IsWhiteSpace((char)c))
+        {
+        }
+
+        return c is '{' or '[';
     }
 
     private static async Task<Summary> ImportAsync(Database db, TextReader reader, PostReadOptions options, TextWriter stderr,
-        Action<Summary> progress, CancellationToken ct, ImportLabelOptions? labels = null)
+        Action<Summary> progress, CancellationToken ct, ImportLabelOptions? labels = null, bool jsonl = false)
     {
+        var labelSeen = false;
         long read = 0, imported = 0, duplicates = 0, rejected = 0;
         var batch = new List<Post>(BatchSize);
         var labelled = new List<(long Line, Post Post, string? Value)>();
@@ -166,7 +182,12 @@ internal static class ImportCommand
             batch.Add(record.Post!);
             if (labels is not null)
             {
-                if (labelled.Count == 0 && imported + duplicates == 0 && !record.Fields.ContainsKey(labels.Column))
+                var has = record.Fields.ContainsKey(labels.Column);
+                labelSeen |= has;
+                // A CSV record carries every header column, so the first one tells whether the column exists, before
+                // anything is stored. A JSONL line may leave the label out (an unlabelled post), so there only the end
+                // tells.
+                if (!has && !jsonl && labelled.Count == 0 && imported + duplicates == 0)
                 {
                     await stderr.WriteLineAsync($"error: the input has no '{labels.Column}' column (columns: {string.Join(", ", record.Fields.Keys)})");
                     return new Summary(read, 0, 0, read);
@@ -181,6 +202,12 @@ internal static class ImportCommand
         }
 
         await FlushAsync();
+        if (labels is not null && !labelSeen && read > rejected)
+        {
+            await stderr.WriteLineAsync($"error: no line has a '{labels.Column}' field: the posts were imported, no label was stored");
+            return new Summary(read, imported, duplicates, rejected, LabelMissing: true);
+        }
+
         return new Summary(read, imported, duplicates, rejected);
     }
 }

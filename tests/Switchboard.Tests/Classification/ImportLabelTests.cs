@@ -9,10 +9,10 @@ namespace Switchboard.Tests.Classification;
 
 public class ImportLabelTests
 {
-    private static string Csv(string content)
+    private static string Csv(string content, string name = "labelled.csv")
     {
         var dir = Directory.CreateTempSubdirectory("switchboard-import-labels-");
-        var path = Path.Combine(dir.FullName, "labelled.csv");
+        var path = Path.Combine(dir.FullName, name);
         File.WriteAllText(path, content);
         return path;
     }
@@ -39,6 +39,34 @@ public class ImportLabelTests
         Assert.Equal(
             [("my bag is lost again", "sentiment", "negative", "import", "import", (long?)null), ("thanks for the smooth flight", "sentiment", "positive", "import", "import", null)],
             rows);
+    }
+
+    [Fact]
+    public async Task A_jsonl_line_without_the_label_field_is_an_unlabelled_post_and_a_file_where_none_has_it_is_an_error()
+    {
+        var db = await TestDatabases.CreateMigratedAsync("sqlite");
+        // The first line has no label: before, that refused the whole file as if the field did not exist.
+        var path = Csv("""
+            {"id":"j1","channel":"x","text":"flight at 9?"}
+            {"id":"j2","channel":"x","text":"my bag is lost again","sentiment_label":"negative"}
+            """, "labelled.jsonl");
+        var labels = new ImportLabelOptions("sentiment_label", "sentiment");
+        var stderr = new StringWriter();
+        Assert.Equal(0, await ImportCommand.RunAsync(db, new FileInfo(path), new PostReadOptions(), new StringWriter(), stderr, false, default, labels));
+        Assert.DoesNotContain("error", stderr.ToString(), StringComparison.Ordinal);
+        await using (var conn = await db.OpenAsync())
+        {
+            Assert.Equal(["negative"], await conn.QueryAsync<string>("SELECT new_value FROM label_corrections WHERE label = 'sentiment'"));
+        }
+
+        // No line has it: the posts are stored (a re-import is harmless), but the run says so and fails.
+        var none = Csv("""
+            {"id":"n1","channel":"x","text":"hello"}
+            {"id":"n2","channel":"x","text":"hello again"}
+            """, "unlabelled.jsonl");
+        stderr = new StringWriter();
+        Assert.Equal(2, await ImportCommand.RunAsync(db, new FileInfo(none), new PostReadOptions(), new StringWriter(), stderr, false, default, labels));
+        Assert.Contains("no line has a 'sentiment_label' field", stderr.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
