@@ -72,18 +72,18 @@ internal static class SimulateCommand
         {
             if (Directory.Exists(file.FullName))
             {
-                await stderr.WriteLineAsync($"simulate: {what} file {Hosting.CliFiles.InputProblem(file)}");
+                await stderr.WriteLineAsync($"error: {what} file {Hosting.CliFiles.InputProblem(file)}");
                 return 2;
             }
         }
         if (!config.Exists)
         {
-            await stderr.WriteLineAsync($"simulate: config file '{config.FullName}' not found");
+            await stderr.WriteLineAsync($"error: config file '{config.FullName}' not found");
             return 2;
         }
         if (!input.Exists)
         {
-            await stderr.WriteLineAsync($"simulate: input file '{input.FullName}' not found");
+            await stderr.WriteLineAsync($"error: input file '{input.FullName}' not found");
             return 2;
         }
         WorkspaceLoadResult loaded;
@@ -100,7 +100,7 @@ internal static class SimulateCommand
             inputs = await ReadInputsAsync(reader, stderr, ct);
         if (inputs.Count == 0)
         {
-            await stderr.WriteLineAsync($"simulate: no usable posts or agent events in '{input.Name}'");
+            await stderr.WriteLineAsync($"error: no usable posts or agent events in '{input.Name}'");
             return 2;
         }
         ct.ThrowIfCancellationRequested();
@@ -108,7 +108,7 @@ internal static class SimulateCommand
         var summary = Simulator.Run(inputs, ws, sink.Write);
         await stdout.FlushAsync(ct);
         foreach (var w in summary.Warnings)
-            await stderr.WriteLineAsync("simulate: " + w);
+            await stderr.WriteLineAsync("warning: " + w);
         await stderr.WriteLineAsync(SummaryJson(summary));
         return 0;
     }
@@ -139,10 +139,10 @@ internal static class SimulateCommand
                 error = record.Error ?? $"line {record.Line}: unreadable";
             }
             if (error is not null && ++errors <= MaxReportedInputErrors)
-                await stderr.WriteLineAsync("simulate: skipped " + error);
+                await stderr.WriteLineAsync("skipped " + error);
         }
         if (errors > MaxReportedInputErrors)
-            await stderr.WriteLineAsync($"simulate: skipped {errors} bad lines in all");
+            await stderr.WriteLineAsync($"skipped {errors} bad lines in all");
         return inputs;
     }
 

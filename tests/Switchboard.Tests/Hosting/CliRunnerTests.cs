@@ -154,6 +154,11 @@ public sealed class CliRunnerTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains("\"event\":\"routed\"", File.ReadAllText(output), StringComparison.Ordinal);
         Assert.DoesNotContain(_dir.GetFiles(), f => f.Name.EndsWith(".tmp", StringComparison.Ordinal));
+
+        // Its refusals read like every other command's.
+        (code, _, stderr) = await Cli.RunAsync(_dir.FullName, "simulate", "--config", config, "--input", Write("empty.jsonl", "\n"));
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: no usable posts or agent events", Lines(stderr)[^1], StringComparison.Ordinal);
     }
 
     [Theory]
