@@ -24,7 +24,9 @@ internal sealed record AuditEntry(long? ActorId, string Actor, string Action, st
 /// </summary>
 internal static class AuditLog
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Relaxed escaping: the stored JSON is read by people on the audit page and in the CSV export, where "\u0027crisis\u0027"
+    // hides the words. Neither embeds it raw in HTML: the page encodes it, and the export neutralises formulas.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Task WriteAsync(DbConnection conn, DbTransaction? tx, AuditEntry entry, TimeProvider time) =>
         conn.ExecuteAsync(

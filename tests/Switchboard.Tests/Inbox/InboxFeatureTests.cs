@@ -329,6 +329,15 @@ public class InboxFeatureTests
 
         var page = await maria.Http.GetStringAsync("/audit?actor=" + Uri.EscapeDataString(InboxFixture.Carlos));
         Assert.Contains("conversation.resolve", page, StringComparison.Ordinal);
+
+        // The stored JSON is for people: apostrophes stay apostrophes ("\u0027" hid the words), and markup in it is
+        // still only text on the page.
+        await carlos.PostFormAsync($"/inbox/conversations/{ids["a"]}/notes", ("text", "it's <script>alert(3)</script>"), ("returnUrl", "/"));
+        var notes = await InboxFixture.JsonAsync(await maria.Http.GetAsync("/api/audit?action=note.add"));
+        Assert.Contains(notes.EnumerateArray(), e => e.GetProperty("after").GetString()!.Contains("it's <script>", StringComparison.Ordinal));
+        var notesPage = await maria.Http.GetStringAsync("/audit?action=note.add");
+        Assert.DoesNotContain("\\u0027", notesPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>alert(3)", notesPage, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, (await maria.Http.GetAsync("/audit?to=not-a-time")).StatusCode);
     }
 }
