@@ -15,7 +15,10 @@ internal static class Navigation
     {
         await action();
         await Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        // Parsed, asked of the document itself. WaitForLoadStateAsync can miss the new document's DOMContentLoaded when
+        // it lands while the address is being checked, and then waits for an event that already happened (CI logs
+        // showed "NetworkIdle event fired" before its 30 s timeout, so the page had long finished loading).
+        await page.WaitForFunctionAsync("() => document.readyState !== 'loading'", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
     }
 
     /// <summary>
