@@ -50,9 +50,14 @@ public static class PostFiles
     {
         options ??= new PostReadOptions();
         var peek = new PeekReader(reader);
-        var first = peek.PeekFirstNonBlank();
-        return first is '{' or '[' ? ReadJsonl(peek, options) : ReadCsv(peek, options);
+        return IsJsonStart(peek.PeekFirstNonBlank()) ? ReadJsonl(peek, options) : ReadCsv(peek, options);
     }
+
+    /// <summary>Whether <see cref="Read"/> would take this file for JSONL (its first non-blank character opens a JSON
+    /// value); for callers that must know before reading, such as an import deciding when a missing field is an error.</summary>
+    public static bool IsJsonl(TextReader reader) => IsJsonStart(new PeekReader(reader).PeekFirstNonBlank());
+
+    private static bool IsJsonStart(int first) => first is '{' or '[';
 
     /// <summary>Reads the Switchboard post format: one JSON object a line; blank lines are skipped.</summary>
     public static IEnumerable<PostRecord> ReadJsonl(TextReader reader, PostReadOptions? options = null)

@@ -107,17 +107,11 @@ internal static class ImportCommand
         return r.LabelMissing ? 2 : r.Rejected > 0 && r.Imported + r.Duplicates == 0 ? 1 : 0;
     }
 
-    // The first non-blank character says JSONL ('{' or '['), as PostFiles decides; read separately so the import's own
-    // reader starts at the beginning.
+    // Read separately, so the import's own reader starts at the beginning; the rule is PostFiles'.
     private static bool IsJsonl(FileInfo file)
     {
         using var r = new StreamReader(file.FullName, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
-        int c;
-        while ((c = r.Read()) >= 0 && char.IsWhiteSpace((char)c))
-        {
-        }
-
-        return c is '{' or '[';
+        return PostFiles.IsJsonl(r);
     }
 
     private static async Task<Summary> ImportAsync(Database db, TextReader reader, PostReadOptions options, TextWriter stderr,
