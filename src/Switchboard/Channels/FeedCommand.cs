@@ -51,14 +51,9 @@ internal static class FeedCommand
         else
         {
             var file = new FileInfo(target);
-            if (Directory.Exists(file.FullName))
+            if (Hosting.CliFiles.InputProblem(file) is { } problem)
             {
-                await stderr.WriteLineAsync($"error: {Hosting.CliFiles.InputProblem(file)}");
-                return 2;
-            }
-            if (!file.Exists)
-            {
-                await stderr.WriteLineAsync($"error: {target}: no such file");
+                await stderr.WriteLineAsync("error: " + problem);
                 return 2;
             }
             try

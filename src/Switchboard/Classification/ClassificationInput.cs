@@ -119,9 +119,9 @@ internal static class ClassificationInput
     public static (List<Training.LabeledText> Examples, int EmptyLabels)? ReadExamples(FileInfo input, string? textColumn, string labelColumn,
         TextWriter stderr)
     {
-        if (Hosting.CliFiles.InputProblem(input) is { } problem)
+        if (Hosting.CliFiles.InputProblem(input, "input file") is { } problem)
         {
-            stderr.WriteLine($"error: input file {problem}");
+            stderr.WriteLine("error: " + problem);
             return null;
         }
 

@@ -40,9 +40,9 @@ internal static class ClassifyCommand
             }
         }
 
-        if (Hosting.CliFiles.InputProblem(input) is { } problem)
+        if (Hosting.CliFiles.InputProblem(input, "input file") is { } problem)
         {
-            stderr.WriteLine($"error: input file {problem}");
+            stderr.WriteLine("error: " + problem);
             return Task.FromResult(2);
         }
 

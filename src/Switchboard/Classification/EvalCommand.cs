@@ -70,9 +70,9 @@ internal static class ModelLoader
 {
     public static LinearModel? Load(FileInfo file, TextWriter stderr)
     {
-        if (Hosting.CliFiles.InputProblem(file) is { } problem)
+        if (Hosting.CliFiles.InputProblem(file, "model file") is { } problem)
         {
-            stderr.WriteLine($"error: model file {problem}");
+            stderr.WriteLine("error: " + problem);
             return null;
         }
 

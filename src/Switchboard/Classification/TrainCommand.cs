@@ -25,18 +25,18 @@ internal static class TrainCommand
         return cmd;
     }
 
-    internal static Task<int> RunAsync(FileInfo input, string labelColumn, string? textColumn, FileInfo output,
+    internal static async Task<int> RunAsync(FileInfo input, string labelColumn, string? textColumn, FileInfo output,
         int? epochs, TimeProvider time, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         if (epochs is < 1 or > 100)
         {
             stderr.WriteLine("error: --epochs must be between 1 and 100");
-            return Task.FromResult(2);
+            return 2;
         }
 
         if (ClassificationInput.ReadExamples(input, textColumn, labelColumn, stderr) is not (var examples, var empty))
         {
-            return Task.FromResult(2);
+            return 2;
         }
 
         ct.ThrowIfCancellationRequested();
@@ -44,29 +44,7 @@ internal static class TrainCommand
         if (labels < 2)
         {
             stderr.WriteLine($"error: {input.Name}: need at least two distinct labels in '{labelColumn}', found {labels} in {examples.Count} rows");
-            return Task.FromResult(2);
-        }
-
-        // The model is written to a temporary file and moved into place, so a crash never leaves half a model
-        // behind. The file is created before training: an output that cannot be written is reported at once, not
-        // after minutes of training, and under the name the user gave (not the temporary one).
-        var tmp = output.FullName + ".tmp";
-        FileStream fs;
-        try
-        {
-            if (Directory.Exists(output.FullName))
-            {
-                throw new IOException("it is a directory");
-            }
-
-            output.Directory?.Create();
-            fs = File.Create(tmp);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var reason = e.Message.Replace(tmp, output.FullName, StringComparison.Ordinal);
-            stderr.WriteLine($"error: cannot write model '{output.FullName}': {reason}");
-            return Task.FromResult(2);
+            return 2;
         }
 
         var options = TrainerOptions.Default with
@@ -75,33 +53,36 @@ internal static class TrainCommand
             TrainedAt = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
             Epochs = epochs ?? TrainerOptions.Default.Epochs,
         };
-        var sw = Stopwatch.StartNew();
-        LinearModel model;
-        try
+        var sw = new Stopwatch();
+        LinearModel? model = null;
+        // Through a temporary file, so a crash never leaves half a model behind. It is created before training: an
+        // output that cannot be written is reported at once, not after minutes of training. A model's directory is
+        // created if missing, as train always has.
+        var code = await Hosting.CliFiles.ReplaceOnSuccessAsync(output, stream =>
         {
-            using (fs)
+            sw.Start();
+            model = Trainer.Train(examples, options);
+            try
             {
-                model = Trainer.Train(examples, options);
-                ModelFile.Write(model, fs);
+                ModelFile.Write(model, stream);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"error: cannot write model '{output.FullName}': {e.Message}");
+                return Task.FromResult(1);
             }
 
             sw.Stop();
-            File.Move(tmp, output.FullName, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            return Task.FromResult(0);
+        }, stderr, noun: "model", createDirectory: true);
+        if (code != 0)
         {
-            stderr.WriteLine($"error: cannot write model '{output.FullName}': {e.Message}");
-            return Task.FromResult(1);
-        }
-        finally
-        {
-            // Only left behind when training or writing failed; after the move there is nothing to delete.
-            File.Delete(tmp);
+            return code;
         }
 
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"trained on {examples.Count} examples ({labels} labels: {string.Join(", ", model.Labels)}) in {sw.Elapsed.TotalSeconds:F1} s; skipped {empty} rows with an empty label"));
+            $"trained on {examples.Count} examples ({labels} labels: {string.Join(", ", model!.Labels)}) in {sw.Elapsed.TotalSeconds:F1} s; skipped {empty} rows with an empty label"));
         stdout.WriteLine($"model written to {output.FullName}");
-        return Task.FromResult(0);
+        return 0;
     }
 }

@@ -56,15 +56,9 @@ internal static class ImportCommand
             return 2;
         }
 
-        if (Directory.Exists(file.FullName))
+        if (CliFiles.InputProblem(file) is { } problem)
         {
-            await stderr.WriteLineAsync($"error: {CliFiles.InputProblem(file)}");
-            return 2;
-        }
-
-        if (!file.Exists)
-        {
-            await stderr.WriteLineAsync($"error: no such file: {file.FullName}");
+            await stderr.WriteLineAsync("error: " + problem);
             return 2;
         }
 

@@ -46,15 +46,9 @@ internal static class MatchCommand
     {
         foreach (var (file, what) in new[] { (queries, "queries file"), (input, "input file") })
         {
-            if (Directory.Exists(file.FullName))
+            if (Hosting.CliFiles.InputProblem(file, what) is { } problem)
             {
-                await stderr.WriteLineAsync($"error: {what} {Hosting.CliFiles.InputProblem(file)}");
-                return 2;
-            }
-
-            if (!file.Exists)
-            {
-                await stderr.WriteLineAsync($"error: {what} not found: {file.FullName}");
+                await stderr.WriteLineAsync("error: " + problem);
                 return 2;
             }
         }

@@ -32,59 +32,26 @@ internal static class SimulateCommand
             var outFile = parse.GetValue(output);
             if (outFile is null)
                 return await RunAsync(parse.GetValue(config)!, parse.GetValue(input)!, Console.Out, Console.Error, ct);
-            // The events go to a temporary file that replaces the output only when the run succeeds: a bad config or
-            // input must not leave an existing output emptied.
-            if (Hosting.CliFiles.OutputProblem(outFile) is { } problem)
+            // The events replace the output only when the run succeeds: a bad config or input must not leave an
+            // existing output emptied.
+            return await Hosting.CliFiles.ReplaceOnSuccessAsync(outFile, async stream =>
             {
-                await Console.Error.WriteLineAsync("error: " + problem);
-                return 2;
-            }
-            var tmp = new FileInfo(outFile.FullName + ".tmp");
-            try
-            {
-                int code;
-                var refused = new StringWriter();
-                await using (var writer = Hosting.CliFiles.CreateText(tmp, refused))
-                {
-                    if (writer is null)
-                    {
-                        // Named as the user gave it, not as the temporary file.
-                        await Console.Error.WriteAsync(refused.ToString().Replace(tmp.FullName, outFile.FullName, StringComparison.Ordinal));
-                        return 2;
-                    }
-                    code = await RunAsync(parse.GetValue(config)!, parse.GetValue(input)!, writer, Console.Error, ct);
-                }
-                if (code == 0)
-                    File.Move(tmp.FullName, outFile.FullName, overwrite: true);
-                return code;
-            }
-            finally
-            {
-                File.Delete(tmp.FullName);
-            }
+                await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                return await RunAsync(parse.GetValue(config)!, parse.GetValue(input)!, writer, Console.Error, ct);
+            }, Console.Error);
         });
         return cmd;
     }
 
     internal static async Task<int> RunAsync(FileInfo config, FileInfo input, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        foreach (var (file, what) in new[] { (config, "config"), (input, "input") })
+        foreach (var (file, what) in new[] { (config, "config file"), (input, "input file") })
         {
-            if (Directory.Exists(file.FullName))
+            if (Hosting.CliFiles.InputProblem(file, what) is { } problem)
             {
-                await stderr.WriteLineAsync($"error: {what} file {Hosting.CliFiles.InputProblem(file)}");
+                await stderr.WriteLineAsync("error: " + problem);
                 return 2;
             }
-        }
-        if (!config.Exists)
-        {
-            await stderr.WriteLineAsync($"error: config file '{config.FullName}' not found");
-            return 2;
-        }
-        if (!input.Exists)
-        {
-            await stderr.WriteLineAsync($"error: input file '{input.FullName}' not found");
-            return 2;
         }
         WorkspaceLoadResult loaded;
         using (var reader = new StreamReader(config.FullName))

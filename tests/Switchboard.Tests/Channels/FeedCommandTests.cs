@@ -142,9 +142,10 @@ public sealed class FeedCommandTests : IDisposable
     [Fact]
     public async Task Missing_file_is_bad_input()
     {
-        var (code, _, stderr) = await Run(Path.Combine(_dir, "nope.xml"));
+        var missing = Path.Combine(_dir, "nope.xml");
+        var (code, _, stderr) = await Run(missing);
         Assert.Equal(2, code);
-        Assert.Contains("no such file", stderr, StringComparison.Ordinal);
+        Assert.Equal($"error: '{missing}' does not exist", stderr.Trim());
     }
 
     [Fact]

@@ -176,6 +176,20 @@ public sealed class CliRunnerTests : IDisposable
     }
 
     [Theory]
+    [InlineData("feed", "parse")]
+    [InlineData("channels", "import")]
+    [InlineData("model", "import", "--name", "complaint_reason")]
+    [InlineData("import")]
+    public async Task A_missing_file_is_named_with_its_full_path(params string[] args)
+    {
+        var missing = Path.Combine(_dir.FullName, "no-such-file");
+        string[] db = args[0] == "feed" ? [] : ["--db", Path.Combine(_dir.FullName, "sb.db")];
+        var (code, _, stderr) = await Cli.RunAsync(_dir.FullName, [.. args, "no-such-file", .. db]);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: '{missing}' does not exist", Assert.Single(Lines(stderr)));
+    }
+
+    [Theory]
     [InlineData("System.Nullable`1[System.Int32]", "as a whole number")]
     [InlineData("System.Double", "as a number")]
     [InlineData("Switchboard.Something", "as expected type 'Switchboard.Something'")]

@@ -81,8 +81,9 @@ public class ImportTests
     public async Task A_missing_file_is_a_clear_error()
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        Assert.Equal(2, await Import(await TestDatabases.CreateAsync("sqlite"), "/nonexistent/posts.jsonl", stdout, stderr));
-        Assert.Contains("no such file", stderr.ToString(), StringComparison.Ordinal);
+        var missing = new FileInfo("/nonexistent/posts.jsonl");
+        Assert.Equal(2, await Import(await TestDatabases.CreateAsync("sqlite"), missing.FullName, stdout, stderr));
+        Assert.Equal($"error: '{missing.FullName}' does not exist", stderr.ToString().Trim());
     }
 
     [Fact]

@@ -124,9 +124,13 @@ public sealed class MatchCommandTests : IDisposable
     [Fact]
     public async Task Missing_files_are_usage_errors()
     {
-        var (code, _, err) = await Run(new FileInfo(Path.Combine(_dir.FullName, "nope.tsv")), Write("posts.jsonl", Posts));
-        Assert.Equal(2, code);
-        Assert.Contains("not found", err, StringComparison.Ordinal);
+        var missing = new FileInfo(Path.Combine(_dir.FullName, "nope.tsv"));
+        var (code, _, err) = await Run(missing, Write("posts.jsonl", Posts));
+        Assert.Equal((2, $"error: queries file '{missing.FullName}' does not exist"), (code, err.Trim()));
+
+        var missingPosts = new FileInfo(Path.Combine(_dir.FullName, "nope.jsonl"));
+        (code, _, err) = await Run(Write("q.tsv", "a\tacme\n"), missingPosts);
+        Assert.Equal((2, $"error: input file '{missingPosts.FullName}' does not exist"), (code, err.Trim()));
     }
 
     [Fact]

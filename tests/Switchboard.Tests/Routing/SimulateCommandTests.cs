@@ -153,8 +153,29 @@ public sealed class SimulateCommandTests : IDisposable
     [Fact]
     public async Task Missing_files_and_empty_input_exit_with_2()
     {
+        var missing = new FileInfo("/nonexistent.yaml");
         var stderr = new StringWriter();
-        Assert.Equal(2, await SimulateCommand.RunAsync(new FileInfo("/nonexistent.yaml"), Write("i.jsonl", Conversation), new StringWriter(), stderr, CancellationToken.None));
+        Assert.Equal(2, await SimulateCommand.RunAsync(missing, Write("i.jsonl", Conversation), new StringWriter(), stderr, CancellationToken.None));
+        Assert.Equal($"error: config file '{missing.FullName}' does not exist", stderr.ToString().Trim());
+
+        var missingInput = new FileInfo(Path.Combine(_dir.FullName, "nope.jsonl"));
+        stderr = new StringWriter();
+        Assert.Equal(2, await SimulateCommand.RunAsync(new FileInfo(DemoConfig()), missingInput, new StringWriter(), stderr, CancellationToken.None));
+        Assert.Equal($"error: input file '{missingInput.FullName}' does not exist", stderr.ToString().Trim());
+
         Assert.Equal(2, (await Run("\n\n")).Code);
+    }
+
+    [Fact]
+    public async Task A_directory_given_as_config_or_input_is_called_a_directory()
+    {
+        var folder = _dir.CreateSubdirectory("folder");
+        var stderr = new StringWriter();
+        Assert.Equal(2, await SimulateCommand.RunAsync(new FileInfo(folder.FullName), Write("i.jsonl", Conversation), new StringWriter(), stderr, CancellationToken.None));
+        Assert.Equal($"error: config file '{folder.FullName}' is a directory, not a file", stderr.ToString().Trim());
+
+        stderr = new StringWriter();
+        Assert.Equal(2, await SimulateCommand.RunAsync(new FileInfo(DemoConfig()), new FileInfo(folder.FullName), new StringWriter(), stderr, CancellationToken.None));
+        Assert.Equal($"error: input file '{folder.FullName}' is a directory, not a file", stderr.ToString().Trim());
     }
 }

@@ -175,17 +175,12 @@ internal static partial class ChannelsCommand
 
     internal static async Task<int> ImportAsync(Database db, FileInfo file, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        if (Directory.Exists(file.FullName))
+        if (CliFiles.InputProblem(file) is { } fileProblem)
         {
-            await stderr.WriteLineAsync($"error: {CliFiles.InputProblem(file)}");
+            await stderr.WriteLineAsync("error: " + fileProblem);
             return 2;
         }
 
-        if (!file.Exists)
-        {
-            await stderr.WriteLineAsync($"error: no such file: {file.FullName}");
-            return 2;
-        }
         List<Entry> entries;
         List<string> errors;
         using (var reader = file.OpenText())

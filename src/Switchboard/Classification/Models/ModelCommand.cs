@@ -49,15 +49,9 @@ internal static class ModelCommand
     internal static async Task<int> ImportAsync(Database db, string name, FileInfo file, TimeProvider time, TextWriter stdout, TextWriter stderr,
         CancellationToken ct)
     {
-        if (Directory.Exists(file.FullName))
+        if (CliFiles.InputProblem(file) is { } problem)
         {
-            await stderr.WriteLineAsync($"error: {CliFiles.InputProblem(file)}");
-            return 2;
-        }
-
-        if (!file.Exists)
-        {
-            await stderr.WriteLineAsync($"error: no such file: {file.FullName}");
+            await stderr.WriteLineAsync("error: " + problem);
             return 2;
         }
 
