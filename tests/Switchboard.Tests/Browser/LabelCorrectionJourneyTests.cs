@@ -57,6 +57,10 @@ public class LabelCorrectionJourneyTests(ITestOutputHelper output)
         await page.ClickAsync("a.nav-link[href='/classification']");
         await page.WaitForSelectorAsync("#weekly tr[data-label=sentiment]");
         Assert.Contains("0.0%", await page.Locator("#weekly tr[data-label=sentiment]").InnerTextAsync(), StringComparison.Ordinal);
+        // ...and names the value that was changed and what it became.
+        var changed = await page.Locator("#values tr[data-label=sentiment][data-value=negative]").InnerTextAsync();
+        Assert.Contains("neutral ×1", changed, StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#no-reviews").CountAsync());
         await page.ClickAsync("button[data-retrain=sentiment]");
         await page.WaitForSelectorAsync("#notice");
         Assert.Contains("skipped", await page.Locator("#notice").InnerTextAsync(), StringComparison.Ordinal);

@@ -182,6 +182,39 @@ public class LabelCorrectionTests
         Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM label_corrections"));
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task The_accuracy_report_names_the_values_people_changed_and_what_they_changed_them_to(string provider)
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync(provider));
+        using var admin = await server.AdminClientAsync();
+        using var agent = await ClientForAsync(server, Agent);
+        var messages = new List<long>();
+        foreach (var (id, text) in new[] { ("v1", "my refund never arrived, this is terrible"), ("v2", "my refund is late again, this is awful"), ("v3", "still no refund after three weeks, terrible") })
+        {
+            messages.Add((await PostOneAsync(admin, server, id, text)).MessageId);
+        }
+
+        var before = await admin.GetFromJsonAsync<JsonElement>("/api/classification/accuracy");
+        Assert.Equal(0, before.GetProperty("values").GetArrayLength());
+
+        // Two of three negatives changed (to two different values), one kept; a second review of the same message
+        // reviews the value it has by then.
+        Assert.Equal(HttpStatusCode.OK, (await CorrectAsync(agent, messages[0], "sentiment", "neutral")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CorrectAsync(agent, messages[1], "sentiment", "positive")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CorrectAsync(agent, messages[2], "sentiment", "negative")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CorrectAsync(agent, messages[0], "sentiment", "neutral")).StatusCode);
+
+        var values = (await admin.GetFromJsonAsync<JsonElement>("/api/classification/accuracy")).GetProperty("values").EnumerateArray().ToList();
+        var negative = values.Single(v => v.GetProperty("label").GetString() == "sentiment" && v.GetProperty("value").GetString() == "negative");
+        Assert.Equal((1, 2), (negative.GetProperty("confirmations").GetInt32(), negative.GetProperty("corrections").GetInt32()));
+        Assert.Equal(1.0 / 3, negative.GetProperty("accuracy").GetDouble(), 6);
+        Assert.Equal(["neutral", "positive"], negative.GetProperty("changedTo").EnumerateArray().Select(t => t.GetProperty("value").GetString()).Order());
+        var neutral = values.Single(v => v.GetProperty("label").GetString() == "sentiment" && v.GetProperty("value").GetString() == "neutral");
+        Assert.Equal((1, 0), (neutral.GetProperty("confirmations").GetInt32(), neutral.GetProperty("corrections").GetInt32()));
+        Assert.Equal("negative", values[0].GetProperty("value").GetString());
+    }
+
     [Fact]
     public async Task Analysts_cannot_correct_agents_can_and_only_managers_and_admins_retrain_or_import()
     {

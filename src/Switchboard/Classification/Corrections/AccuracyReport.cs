@@ -4,14 +4,21 @@ using Switchboard.Classification.Models;
 
 namespace Switchboard.Classification.Corrections;
 
-internal sealed record AccuracyReportDto(IReadOnlyList<WeeklyLabelStats> Weeks, IReadOnlyList<ModelVersionDto> Models, IReadOnlyList<RetrainAttemptDto> Attempts);
+internal sealed record AccuracyReportDto(IReadOnlyList<WeeklyLabelStats> Weeks, IReadOnlyList<ValueReviewStats> Values,
+    IReadOnlyList<ModelVersionDto> Models, IReadOnlyList<RetrainAttemptDto> Attempts);
 
-/// <summary>Per label and week: messages labelled, corrections, confirmations and the reviewed accuracy; models and attempts.</summary>
+/// <summary>
+/// Per label and week: messages labelled, corrections, confirmations and the reviewed accuracy; per label value over
+/// the same weeks: how often people kept or changed it, and to what; models and attempts.
+/// </summary>
 internal static class AccuracyReport
 {
     // Inlined constants (not parameters) so PostgreSQL sees the same expression in SELECT and GROUP BY.
     private static string Week(string column) =>
         FormattableString.Invariant($"(({column} - {ReviewAccuracy.MondayOffsetMs}) / {ReviewAccuracy.WeekMs})");
+
+    // The values most often changed; past these a manager has more to fix than a page can show.
+    private const int MostCorrectedValues = 25;
 
     public static async Task<AccuracyReportDto> LoadAsync(DbConnection conn, int weeks, CancellationToken ct)
     {
@@ -29,7 +36,14 @@ internal static class AccuracyReport
         var rows = ReviewAccuracy.Combine(labelled, reviews);
         var newest = rows.Count == 0 ? 0 : rows.Max(r => r.WeekStart.ToUnixTimeMilliseconds());
         var cutoff = newest - ((weeks - 1) * ReviewAccuracy.WeekMs);
+        var byValue = await conn.QueryAsync<(string Label, string? OldValue, string NewValue, string Kind, long Count)>(new CommandDefinition(
+            """
+            SELECT label, old_value, new_value, kind, COUNT(*) FROM label_corrections
+            WHERE kind IN ('correct', 'confirm') AND created_at >= @cutoff
+            GROUP BY label, old_value, new_value, kind
+            """, new { cutoff }, cancellationToken: ct));
         return new AccuracyReportDto([.. rows.Where(r => r.WeekStart.ToUnixTimeMilliseconds() >= cutoff)],
+            ValueReviews.Summarise(byValue, MostCorrectedValues),
             await ModelStore.ListAsync(conn, ct), await ModelStore.AttemptsAsync(conn, 100, ct));
     }
 
