@@ -148,6 +148,61 @@ public sealed class RssConnectorTests
     }
 
     [Fact]
+    public async Task Last_modified_alone_is_sent_back_as_if_modified_since_and_a_hundred_polls_store_each_item_once()
+    {
+        // A server without ETags that honours If-Modified-Since only on every other request, as caches and CDNs in
+        // front of blogs do: half the polls get the whole feed again, and every item in it must be recognised.
+        const string lastModified = "Tue, 03 Jan 2023 12:00:00 GMT";
+        var blog = new Blog();
+        var requests = new List<(string Path, string? IfModifiedSince, int Status)>();
+        await using var server = await FakeServer.StartAsync(app =>
+        {
+            IResult Answer(HttpContext ctx, string path, Func<string> body)
+            {
+                var ims = ctx.Request.Headers.IfModifiedSince.ToString();
+                lock (requests)
+                {
+                    var honour = requests.Count % 2 == 0 && ims == lastModified;
+                    requests.Add((path, ims.Length > 0 ? ims : null, honour ? 304 : 200));
+                    ctx.Response.Headers.LastModified = lastModified;
+                    return honour ? Results.StatusCode(304) : Results.Text(body(), "application/rss+xml");
+                }
+            }
+
+            app.MapGet("/feed", (HttpContext ctx) => Answer(ctx, "feed", blog.Feed));
+            app.MapGet("/comments/{n:int}", (HttpContext ctx, int n) => Answer(ctx, "comments/" + n, () => blog.Comments(n)));
+        });
+        blog.Base = server.Address;
+        await using var h = await ConnectorHarness.StartAsync();
+        var account = await h.AddAccountAsync("rss", "News", new() { ["url"] = server.Url("feed").AbsoluteUri });
+        await h.Health.StartAsync(account.Id, default);
+        var rss = new RssConnector(h.Context);
+        using var http = new SafeHttpClient(h.Context.Http);
+        var url = RssConnector.FeedUrl(account);
+        var options = RssConnector.PollOptions(account);
+        var channel = RssConnector.Channel(url);
+
+        var (state, cursor) = (new FeedPollState(), RssConnector.Read(null));
+        for (var i = 0; i < 100; i++)
+        {
+            (state, cursor) = await rss.PollOnceAsync(account, url, http, state, cursor, options, default);
+            Assert.Null(state.LastError);
+        }
+
+        // The first request has nothing to send back; every later one returns the server's Last-Modified.
+        var feedRequests = requests.Where(r => r.Path == "feed").ToList();
+        Assert.Equal(100, feedRequests.Count);
+        Assert.Null(feedRequests[0].IfModifiedSince);
+        Assert.All(feedRequests.Skip(1), r => Assert.Equal(lastModified, r.IfModifiedSince));
+        Assert.Contains(requests, r => r.Path.StartsWith("comments/", StringComparison.Ordinal) && r.IfModifiedSince == lastModified);
+        Assert.Contains(feedRequests, r => r.Status == 304);
+        Assert.True(feedRequests.Count(r => r.Status == 200) > 1, "the whole feed must come back more than once");
+        Assert.Equal(4, await CountAsync(h, channel));
+        await using var conn = await h.Db.OpenAsync();
+        Assert.Equal(2, await conn.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT conversation_id) FROM messages WHERE channel = @channel", new { channel }));
+    }
+
+    [Fact]
     public async Task A_feed_that_is_not_xml_or_too_large_is_an_error_not_a_crash()
     {
         var huge = new string('x', 200_000);
