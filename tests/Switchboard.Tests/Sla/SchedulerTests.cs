@@ -23,6 +23,20 @@ internal sealed class ShiftedTime(TimeSpan offset) : TimeProvider
     public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + offset;
 }
 
+/// <summary>The system clock plus an offset the test moves forward and back, as an NTP step or an operator would.</summary>
+internal sealed class JumpingTime : TimeProvider
+{
+    long _offsetTicks;
+
+    public TimeSpan Offset
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+        set => Interlocked.Exchange(ref _offsetTicks, value.Ticks);
+    }
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
+}
+
 public class SchedulerTests(ITestOutputHelper output)
 {
     /// <summary>Stores a configuration version and demo users, then ingests posts through the routing runtime on <paramref name="time"/>.</summary>
@@ -126,5 +140,47 @@ public class SchedulerTests(ITestOutputHelper output)
         Assert.Equal(800, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sla_effects"));
         Assert.Equal(800, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM (SELECT DISTINCT conversation_id, policy, metric, level FROM sla_effects) x"));
         Assert.Equal(200, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM conversations WHERE escalation_level = 2"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task Clock_jumps_forward_and_back_fire_each_effect_once(string provider)
+    {
+        var db = await TestDatabases.CreateMigratedAsync(provider);
+        var clock = new JumpingTime();
+        var start = clock.GetUtcNow();
+        await SeedAsync(db, Yaml(firstResponse: "1h", warnBefore: "10m"), clock,
+            [.. Enumerable.Range(0, 100).Select(i => Refund(i, start))]);
+        await using var server = await RunningServer.StartAsync(db, configure: s => s with { Time = clock });
+        var scheduler = server.Services.GetRequiredService<SlaScheduler>();
+        await using var conn = await db.OpenAsync();
+
+        // Each step sets the clock, lets this instance claim what is due then (the background loop may take some
+        // first: its sleeps run on real time, not on the jumped clock), and checks the count of effects ever fired.
+        async Task StepAsync(TimeSpan offset, long expected, string what)
+        {
+            clock.Offset = offset;
+            await scheduler.ProcessDueAsync(CancellationToken.None);
+            var count = await EventuallyAsync(() => conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sla_effects"),
+                n => n >= expected, TimeSpan.FromSeconds(20));
+            await scheduler.ProcessDueAsync(CancellationToken.None);
+            count = await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sla_effects");
+            output.WriteLine($"clock {offset:c}: {count} effects ({what})");
+            Assert.Equal(expected, count);
+        }
+
+        await StepAsync(TimeSpan.FromMinutes(55), 100, "warnings due at 50 min");
+        await StepAsync(TimeSpan.FromMinutes(-30), 100, "back before the warnings: nothing again");
+        await StepAsync(TimeSpan.FromMinutes(65), 300, "breach and ladder level 1 at 60 min");
+        await StepAsync(TimeSpan.FromMinutes(10), 300, "back again: nothing again");
+        await StepAsync(TimeSpan.FromMinutes(130), 400, "level 2 an hour after the breach");
+        await StepAsync(TimeSpan.FromMinutes(65), 400, "back into the past once more");
+
+        Assert.Equal(400, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM (SELECT DISTINCT conversation_id, policy, metric, level FROM sla_effects) x"));
+        Assert.Equal(100, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM conversations WHERE escalation_level = 2"));
+        // The consequences happened once too: nobody was told twice about the same conversation and kind.
+        Assert.True(await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM notifications WHERE kind IN ('sla_warning', 'sla_breach', 'escalation')") > 0);
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM (SELECT conversation_id, user_id, kind, text FROM notifications GROUP BY conversation_id, user_id, kind, text HAVING COUNT(*) > 1) x"));
     }
 }
