@@ -70,6 +70,11 @@ public class SentimentTests
     [InlineData("😡😡", "Negative")]
     [InlineData("thank you 😍", "Positive")]
     [InlineData("#worstservice", "Negative")]
+    [InlineData("My charger caught fire last night. This is dangerous", "Negative")]
+    [InlineData("the battery is overheating and I got burned", "Negative")]
+    [InlineData("we are covering the overheating reports. Is there a recall planned?", "Negative")]
+    [InlineData("Is there a recall planned for the Pulse Pro?", "Neutral")]
+    [InlineData("this new phone is on fire, love it", "Positive")]
     public void Labels_typical_posts(string text, string expected) => Assert.Equal(Enum.Parse<SentimentLabel>(expected), S(text).Label);
 
     [Fact]

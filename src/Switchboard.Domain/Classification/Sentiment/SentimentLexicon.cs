@@ -6,7 +6,10 @@ namespace Switchboard.Classification.Sentiment;
 // Valences run from -4 (strongly negative) to +4. Multi-word entries use '_' for the space and are matched as
 // bigrams. Words that are only strong in one trade are left out on purpose: the lists must hold on any brand's
 // mentions, not only airlines'. Service-failure vocabulary (waiting, on hold, cancelled, refund) is included
-// because complaints about service are what a social team reads all day, in every trade.
+// because complaints about service are what a social team reads all day, in every trade; so is the vocabulary of
+// safety and legal complaints (dangerous, overheating, caught fire, sued), the posts a crisis path starts from.
+// "fire", "recall" and "lawyer" are left out: "on fire" is praise, and a journalist asking about a recall is
+// not negative by itself.
 internal static class SentimentLexicon
 {
     private static readonly (float Valence, string Words)[] Lists =
@@ -58,6 +61,7 @@ internal static class SentimentLexicon
             cold hungry boring bored fail_to failed_to wasted waste inconvenience inconvenient downgrade
             downgraded overbooked overcharged hassle confusion ignore ignored ignoring unanswered delayed_again
             sad unhappy disappoint fml grr grrr argh ugh smh wtf dissatisfied poor
+            overheating overheated overheats burned burnt leaked leaking hazard scary scared
             """),
         (-3.0f, """
             jerk jerks absurd aggravating aggravated disaster chaos bs
@@ -69,6 +73,8 @@ internal static class SentimentLexicon
             ridiculously terribly horribly awfully joke lousy mad furious angrier hated painful pain ashamed
             fed_up let_down ripped_off messed_up screwed_up never_again waste_of still_waiting no_longer
             broke worthless careless clueless neglect neglected mislead misleading misled stole stolen
+            dangerous unsafe hazardous injured injury injuries exploded explode explodes hacked sue suing sued
+            lawsuit caught_fire burst_into
             """),
         (-4.0f, """
             bullshit
