@@ -3,17 +3,18 @@ using Switchboard.Channels.Accounts;
 using Switchboard.Channels.Admin;
 using Switchboard.Channels.Connectors;
 using Switchboard.Channels.SafeHttp;
+using Switchboard.Hosting;
 
 namespace Switchboard.Channels;
 
 /// <summary>Channel accounts, the connector runtime (RSS, Mastodon, Bluesky Jetstream), health alerts, API and page.</summary>
 internal static class ChannelsSetup
 {
-    public static void AddChannels(this WebApplicationBuilder builder)
+    public static void AddChannels(this WebApplicationBuilder builder, ServeSettings settings)
     {
         var s = builder.Services;
         s.TryAddSingleton<ChannelAccountStore>();
-        s.TryAddSingleton(new SafeHttpOptions());
+        s.TryAddSingleton(settings.ConnectorHttp);
         s.TryAddSingleton(new ConnectorOptions());
         s.AddSingleton<ChannelHealthStore>();
         s.AddSingleton<ConnectorSignal>();

@@ -4,6 +4,7 @@ using Switchboard.Audit;
 using Switchboard.Auth;
 using Switchboard.Channels;
 using Switchboard.Channels.Outbound;
+using Switchboard.Channels.SafeHttp;
 using Switchboard.Channels.Webhooks;
 using Switchboard.Classification;
 using Switchboard.Composer;
@@ -30,6 +31,12 @@ internal sealed record ServeSettings(Database Db, string Urls, bool Demo, TimeSp
     /// the hour or the week a test runs in.
     /// </summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// How connectors reach user-supplied URLs. Production keeps the defaults; in-process tests set
+    /// <see cref="SafeHttpOptions.AllowLoopbackForTests"/> here to point connectors at fake networks on 127.0.0.1.
+    /// </summary>
+    internal SafeHttpOptions ConnectorHttp { get; init; } = new();
 
     /// <summary>Where Data Protection keys live: beside the SQLite file, or ./data/keys for PostgreSQL.</summary>
     public string KeysDirectory => Db.IsSqlite
@@ -68,7 +75,7 @@ internal static class SwitchboardApp
         builder.AddOutbound(settings);
         builder.AddWebhooks();
         builder.AddListening();
-        builder.AddChannels();
+        builder.AddChannels(settings);
         builder.AddClassification();
         builder.AddRouting();
         builder.AddComposer();
