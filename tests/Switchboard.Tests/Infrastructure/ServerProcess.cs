@@ -35,11 +35,23 @@ internal sealed class ServerProcess : IAsyncDisposable
         StartInAsync(Directory.CreateTempSubdirectory("switchboard-serve-").FullName, extraArgs);
 
     /// <summary>Starts the server in a given working folder, e.g. to restart it on the same ./data/.</summary>
-    public static async Task<ServerProcess> StartInAsync(string workDir, params string[] extraArgs)
+    public static Task<ServerProcess> StartInAsync(string workDir, params string[] extraArgs) =>
+        StartInAsync(workDir, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>Starts the server in a fresh working folder with extra environment variables (e.g. a log level).</summary>
+    public static Task<ServerProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        StartInAsync(Directory.CreateTempSubdirectory("switchboard-serve-").FullName, environment, extraArgs);
+
+    private static async Task<ServerProcess> StartInAsync(string workDir, IReadOnlyDictionary<string, string> environment, string[] extraArgs)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         foreach (var a in new[] { Repo.SwitchboardDll, "serve", "--urls", address.ToString().TrimEnd('/') }.Concat(extraArgs))
         {
             psi.ArgumentList.Add(a);
