@@ -140,9 +140,29 @@ internal static class SwitchboardApp
         builder.Services.AddHostedService<IngestWriter>();
     }
 
-    private static void UseSecurityHeaders(this WebApplication app) => app.Use(async (ctx, next) =>
+    private static void UseSecurityHeaders(this WebApplication app)
     {
-        var h = ctx.Response.Headers;
+        // Kestrel answers an unhandled exception itself, after resetting the response headers: the 500 would go out
+        // without them. The exception handler (still logging the exception as an error) answers it with the headers,
+        // keeping the status Kestrel would have given a rejected request (e.g. 413 for a body over the limit).
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            ExceptionHandler = ctx =>
+            {
+                SetSecurityHeaders(ctx.Response.Headers);
+                return Task.CompletedTask;
+            },
+        });
+        app.Use(async (ctx, next) =>
+        {
+            SetSecurityHeaders(ctx.Response.Headers);
+            await next();
+        });
+    }
+
+    private static void SetSecurityHeaders(IHeaderDictionary h)
+    {
         h["X-Content-Type-Options"] = "nosniff";
         h["Referrer-Policy"] = "no-referrer";
         h["X-Frame-Options"] = "DENY";
@@ -151,6 +171,5 @@ internal static class SwitchboardApp
         // reconnection UI; they cannot execute code.
         h["Content-Security-Policy"] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
                                        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-        await next();
-    });
+    }
 }
