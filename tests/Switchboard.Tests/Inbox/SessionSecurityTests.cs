@@ -1,5 +1,8 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Switchboard.Demo;
+using Switchboard.Tests.Channels.Connectors;
 using Switchboard.Tests.Infrastructure;
 using Xunit;
 
@@ -109,6 +112,19 @@ public class SessionSecurityTests
         Assert.Equal(HttpStatusCode.OK, (await bearer.PostAsync($"/api/inbox/conversations/{ids["p1"]}/reopen", null)).StatusCode);
     }
 
+    private static void AssertSecurityHeaders(HttpResponseMessage r, string what)
+    {
+        string Header(string name) =>
+            r.Headers.TryGetValues(name, out var values) ? values.Single() : throw new Xunit.Sdk.XunitException($"{what} ({(int)r.StatusCode}) has no {name} header");
+        Assert.Equal("nosniff", Header("X-Content-Type-Options"));
+        Assert.Equal("no-referrer", Header("Referrer-Policy"));
+        Assert.Equal("DENY", Header("X-Frame-Options"));
+        Assert.StartsWith("max-age=", Header("Strict-Transport-Security"), StringComparison.Ordinal);
+        var csp = Header("Content-Security-Policy");
+        Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Security_headers_are_on_every_response()
     {
@@ -116,14 +132,75 @@ public class SessionSecurityTests
         using var http = Browser(server);
         foreach (var path in new[] { "/login", "/healthz", "/api/conversations", "/inbox/all" })
         {
-            var r = await http.GetAsync(path);
-            Assert.Equal("nosniff", r.Headers.GetValues("X-Content-Type-Options").Single());
-            Assert.Equal("no-referrer", r.Headers.GetValues("Referrer-Policy").Single());
-            Assert.StartsWith("max-age=", r.Headers.GetValues("Strict-Transport-Security").Single(), StringComparison.Ordinal);
-            var csp = r.Headers.GetValues("Content-Security-Policy").Single();
-            Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
-            Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+            AssertSecurityHeaders(await http.GetAsync(path), "GET " + path);
         }
+    }
+
+    /// <summary>
+    /// Not only pages: every kind of response a browser (or an attacker steering one) can get — errors produced by
+    /// routing, authentication, anti-forgery and model binding, redirects, static files, webhooks, a server error.
+    /// </summary>
+    [Fact]
+    public async Task Security_headers_are_on_every_kind_of_response()
+    {
+        await using var server = await RunningServer.StartAsync(await TestDatabases.CreateAsync("sqlite"));
+        using var http = Browser(server);
+        using var admin = await InboxFixture.TokenClientAsync(server, InboxFixture.Admin);
+        using var agent = await InboxFixture.TokenClientAsync(server, InboxFixture.Carlos);
+        using var carlosSession = await InboxFixture.SignInAsync(server, InboxFixture.Carlos);
+        var json = "application/json";
+
+        async Task Check(string what, Task<HttpResponseMessage> send, HttpStatusCode expected, string? contentType = null)
+        {
+            using var r = await send;
+            Assert.True(r.StatusCode == expected, $"{what}: expected {(int)expected}, got {(int)r.StatusCode}");
+            if (contentType is not null)
+                Assert.Equal(contentType, r.Content.Headers.ContentType?.MediaType);
+            AssertSecurityHeaders(r, what);
+        }
+
+        await Check("a page that does not exist", http.GetAsync("/no-such-page"), HttpStatusCode.NotFound);
+        await Check("an API path that does not exist", admin.GetAsync("/api/no-such-thing"), HttpStatusCode.NotFound);
+        await Check("an API 400 (malformed JSON)", admin.PostAsync("/api/channels", new StringContent("{not json", System.Text.Encoding.UTF8, json)), HttpStatusCode.BadRequest);
+        await Check("an API 400 (ProblemDetails)", admin.PostAsync("/api/channels", new StringContent("""{"kind":"myspace","name":"x"}""", System.Text.Encoding.UTF8, json)),
+            HttpStatusCode.BadRequest, "application/problem+json");
+        await Check("an API 404 (ProblemDetails)", admin.GetAsync("/api/channels/999999"), HttpStatusCode.NotFound, "application/problem+json");
+        await Check("an API 401", http.GetAsync("/api/conversations"), HttpStatusCode.Unauthorized);
+        using var wrongToken = server.Client("sbt_wrong");
+        await Check("an API 401 (bad token)", wrongToken.GetAsync("/api/conversations"), HttpStatusCode.Unauthorized);
+        await Check("an API 403 (ProblemDetails)", agent.PostAsync("/api/channels", new StringContent("{}", System.Text.Encoding.UTF8, json)), HttpStatusCode.Forbidden);
+        await Check("a page 403", carlosSession.Http.GetAsync("/audit"), HttpStatusCode.Forbidden);
+        await Check("a page redirecting to sign-in", http.GetAsync("/inbox/all"), HttpStatusCode.Redirect);
+        await Check("a form POST redirect", TryLoginAsync(http, InboxFixture.Carlos, "wrong"), HttpStatusCode.Redirect);
+        await Check("a form POST without its anti-forgery token", http.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = InboxFixture.Carlos,
+            ["password"] = "x",
+        })), HttpStatusCode.BadRequest);
+        await Check("a form POST to a path that takes GET only", http.PostAsync("/healthz", new FormUrlEncodedContent([])), HttpStatusCode.MethodNotAllowed);
+
+        using var css = await http.GetAsync("/app.css");
+        await Check("a static file", Task.FromResult(css), HttpStatusCode.OK, "text/css");
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, "/app.css");
+        conditional.Headers.IfNoneMatch.Add(css.Headers.ETag ?? throw new Xunit.Sdk.XunitException("/app.css has no ETag"));
+        await Check("a static file not modified", http.SendAsync(conditional), HttpStatusCode.NotModified);
+
+        await Check("a webhook for an unknown account", http.PostAsync("/hooks/slack/999999", new StringContent("{}", System.Text.Encoding.UTF8, json)), HttpStatusCode.NotFound);
+        await Check("a Meta handshake for an unknown account", http.GetAsync("/hooks/meta/999999?hub.mode=subscribe"), HttpStatusCode.NotFound);
+        await Check("the health check", http.GetAsync("/healthz"), HttpStatusCode.OK, json);
+        await Check("the OpenAPI document", http.GetAsync("/openapi/v1.json"), HttpStatusCode.OK, json);
+
+        // A server error: the table the endpoint reads is gone (a failed migration, a restored backup of the wrong age).
+        await using (var conn = await server.Db.OpenAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(conn, "ALTER TABLE channel_accounts RENAME TO channel_accounts_gone");
+        }
+
+        var logs = new CapturedLogs();
+        server.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        await Check("a server error", admin.GetAsync("/api/channels/1"), HttpStatusCode.InternalServerError);
+        // Answering it must not hide it: the exception is still logged as an error.
+        Assert.Contains(logs.Lines, l => l.StartsWith("Error ", StringComparison.Ordinal) && l.Contains("no such table: channel_accounts", StringComparison.Ordinal));
     }
 
     [Fact]
