@@ -54,7 +54,7 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
         foreach (var t in timelines)
             await BackfillAsync(account, http, instance, channel, t, keywords, cursor, ct);
 
-        var streamBase = Uri.TryCreate(account.Setting("streaming_url"), UriKind.Absolute, out var s) ? s : instance;
+        var streamBase = StreamingBase(account, instance);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var streams = timelines.Select(t => StreamAsync(account, http, streamBase, channel, t, keywords, cursor, stop.Token)).ToList();
         // The first stream to end ends the run: the host reconnects and the backfill closes whatever gap the drop left.
@@ -201,7 +201,8 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
             {
                 HttpStatusCode.Unauthorized => "the instance refused the access token (401): create a new one",
                 HttpStatusCode.Forbidden => "the access token lacks a scope (403): it needs read:notifications and read:statuses",
-                0 => $"could not open the streaming WebSocket on {url.Host}: {ex.WebSocketErrorCode}",
+                // The transport's message says why (an SSRF refusal names the address and the rule); the code alone says "Faulted".
+                0 => $"could not open the streaming WebSocket on {url.Host}: {ex.InnerException?.Message ?? ex.WebSocketErrorCode.ToString()}",
                 var code => $"the streaming WebSocket was refused: HTTP {(int)code}",
             });
         }
@@ -353,6 +354,21 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
         if (SafeConnect.CheckUrl(url) is { } refusal)
             throw new ConnectorException($"instance refused: {refusal}");
         return new Uri(url.GetLeftPart(UriPartial.Authority) + "/");
+    }
+
+    /// <summary>
+    /// Where the stream is read: the instance, or the streaming URL when the instance streams from another host. It
+    /// passes the same URL gate as the instance (scheme, credentials, localhost names) before any connection is made.
+    /// </summary>
+    internal static Uri StreamingBase(ChannelAccount account, Uri instance)
+    {
+        if (!Uri.TryCreate(account.Setting("streaming_url"), UriKind.Absolute, out var url))
+            return instance;
+        if (url.Scheme is not ("http" or "https"))
+            throw new ConnectorException("streaming URL refused: it must be an http or https URL");
+        if (SafeConnect.CheckUrl(url) is { } refusal)
+            throw new ConnectorException($"streaming URL refused: {refusal}");
+        return url;
     }
 
     internal static IReadOnlyList<string> Timelines(ChannelAccount account)
