@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -11,6 +12,7 @@ namespace Switchboard.Tests.Channels;
 internal sealed class CanaryListener : IDisposable
 {
     private readonly TcpListener _listener;
+    private readonly ConcurrentDictionary<int, TaskCompletionSource> _probes = new();
     private int _connections;
 
     public CanaryListener()
@@ -25,6 +27,23 @@ internal sealed class CanaryListener : IDisposable
 
     public int Connections => Volatile.Read(ref _connections);
 
+    /// <summary>
+    /// The connections counted once everything that connected before this call has been accepted, without a fixed
+    /// sleep: a probe connection of our own is queued behind them (the kernel's accept queue is first in, first out),
+    /// so when the loop reaches the probe every earlier connection has been counted. Probes are not counted.
+    /// </summary>
+    public async Task<int> SettledConnectionsAsync()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        // Bound first so its port is known before the listener can accept it.
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var accepted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _probes[((IPEndPoint)probe.LocalEndPoint!).Port] = accepted;
+        await probe.ConnectAsync(IPAddress.Loopback, Port);
+        await accepted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        return Connections;
+    }
+
     private async Task AcceptLoop()
     {
         try
@@ -32,7 +51,10 @@ internal sealed class CanaryListener : IDisposable
             while (true)
             {
                 using var client = await _listener.AcceptTcpClientAsync();
-                Interlocked.Increment(ref _connections);
+                if (client.Client.RemoteEndPoint is IPEndPoint from && _probes.TryRemove(from.Port, out var probe))
+                    probe.TrySetResult();
+                else
+                    Interlocked.Increment(ref _connections);
             }
         }
         catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)

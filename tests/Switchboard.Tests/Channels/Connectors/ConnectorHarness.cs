@@ -20,14 +20,15 @@ namespace Switchboard.Tests.Channels.Connectors;
 
 /// <summary>
 /// The connector runtime composed as the server composes it (real ingest writer, real database, the connector host and
-/// health monitor), but with the SSRF-safe client allowed to reach loopback, where the fake protocol servers listen,
-/// and with every log line captured so tests can assert that no credential is ever written.
+/// health monitor), but with the SSRF-safe client allowed to reach loopback, where the fake protocol servers listen
+/// (unless a test passes production settings), and with every log line captured so tests can assert that no
+/// credential is ever written.
 /// </summary>
 internal sealed class ConnectorHarness : IAsyncDisposable
 {
     private readonly IngestWriter _writer;
 
-    private ConnectorHarness(Database db, TimeProvider time)
+    private ConnectorHarness(Database db, TimeProvider time, SafeHttpOptions http)
     {
         Db = db;
         Time = time;
@@ -46,7 +47,7 @@ internal sealed class ConnectorHarness : IAsyncDisposable
             MaxBackoff = TimeSpan.FromSeconds(1),
             StreamIdleTimeout = TimeSpan.FromSeconds(20),
         };
-        Context = new ConnectorContext(Queue, Health, db, Feed, time, new SafeHttpOptions { AllowLoopbackForTests = true }, Options, factory);
+        Context = new ConnectorContext(Queue, Health, db, Feed, time, http, Options, factory);
         Signal = new ConnectorSignal();
         Host = new ConnectorHost(Accounts, Signal, Context, factory.CreateLogger<ConnectorHost>());
         Monitor = new ChannelMonitor(db, time, Options, factory.CreateLogger<ChannelMonitor>());
@@ -66,10 +67,11 @@ internal sealed class ConnectorHarness : IAsyncDisposable
     public ChannelMonitor Monitor { get; }
     private bool _hostStarted;
 
-    public static async Task<ConnectorHarness> StartAsync(string provider = "sqlite", TimeProvider? time = null)
+    /// <param name="http">The SSRF settings the connectors get; by default loopback is allowed (the fake servers live there).</param>
+    public static async Task<ConnectorHarness> StartAsync(string provider = "sqlite", TimeProvider? time = null, SafeHttpOptions? http = null)
     {
         var db = await TestDatabases.CreateMigratedAsync(provider);
-        var harness = new ConnectorHarness(db, time ?? TimeProvider.System);
+        var harness = new ConnectorHarness(db, time ?? TimeProvider.System, http ?? new SafeHttpOptions { AllowLoopbackForTests = true });
         await harness._writer.StartAsync(CancellationToken.None);
         return harness;
     }
