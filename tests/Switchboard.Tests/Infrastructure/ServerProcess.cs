@@ -29,6 +29,15 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public string WorkDir { get; }
 
+    /// <summary>From just before the process was started to its first 200 on /healthz (to within the 25 ms poll interval).</summary>
+    public TimeSpan ReadyAfter { get; private set; }
+
+    /// <summary>The processor time the server had used when it first answered /healthz (all its threads).</summary>
+    public TimeSpan ReadyCpu { get; private set; }
+
+    /// <summary>The processor time the server has used so far (all its threads); only while it runs.</summary>
+    public TimeSpan Cpu => _process.TotalProcessorTime;
+
     public string Log { get { lock (_log) { return _log.ToString(); } } }
 
     public static Task<ServerProcess> StartAsync(params string[] extraArgs) =>
@@ -36,15 +45,20 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts the server in a given working folder, e.g. to restart it on the same ./data/.</summary>
     public static Task<ServerProcess> StartInAsync(string workDir, params string[] extraArgs) =>
-        StartInAsync(workDir, new Dictionary<string, string>(), extraArgs);
+        StartCoreAsync(workDir, FreePort(), new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>
+    /// Starts the server in a given working folder on a given port, e.g. to restart it where its clients expect it.
+    /// </summary>
+    public static Task<ServerProcess> StartInAsync(string workDir, int port, params string[] extraArgs) =>
+        StartCoreAsync(workDir, port, new Dictionary<string, string>(), extraArgs);
 
     /// <summary>Starts the server in a fresh working folder with extra environment variables (e.g. a log level).</summary>
     public static Task<ServerProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
-        StartInAsync(Directory.CreateTempSubdirectory("switchboard-serve-").FullName, environment, extraArgs);
+        StartCoreAsync(Directory.CreateTempSubdirectory("switchboard-serve-").FullName, FreePort(), environment, extraArgs);
 
-    private static async Task<ServerProcess> StartInAsync(string workDir, IReadOnlyDictionary<string, string> environment, string[] extraArgs)
+    private static async Task<ServerProcess> StartCoreAsync(string workDir, int port, IReadOnlyDictionary<string, string> environment, string[] extraArgs)
     {
-        var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (name, value) in environment)
@@ -57,9 +71,9 @@ internal sealed class ServerProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
 
+        var watch = Stopwatch.StartNew();
         var server = new ServerProcess(Process.Start(psi)!, address, workDir);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(60))
         {
             if (server._process.HasExited)
@@ -71,6 +85,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             {
                 if ((await http.GetAsync(new Uri(address, "/healthz"))).StatusCode == HttpStatusCode.OK)
                 {
+                    server.ReadyAfter = watch.Elapsed;
+                    server.ReadyCpu = server._process.TotalProcessorTime;
                     return server;
                 }
             }
@@ -81,7 +97,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             {
             }
 
-            await Task.Delay(200);
+            await Task.Delay(25);
         }
 
         await server.DisposeAsync();
