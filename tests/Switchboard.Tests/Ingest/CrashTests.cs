@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 
 namespace Switchboard.Tests.Ingest;
 
+[Collection(nameof(RunsAlone))]
 public class CrashTests(ITestOutputHelper output)
 {
     [Fact]

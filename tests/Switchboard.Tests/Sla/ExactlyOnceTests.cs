@@ -11,6 +11,7 @@ namespace Switchboard.Tests.Sla;
 /// thresholds are crossed while they run, one killed with SIGKILL mid-way: exactly one effect row per (conversation,
 /// policy, metric, level), none missing, and each effect's notification written once.
 /// </summary>
+[Collection(nameof(RunsAlone))]
 public class ExactlyOnceTests(ITestOutputHelper output)
 {
     [Theory]
