@@ -52,13 +52,14 @@ internal static class AuthSetup
     public static void MapAccount(this WebApplication app)
     {
         app.MapPost("/account/login", async ([FromForm] string email, [FromForm] string password, [FromForm] string? returnUrl,
-            HttpContext ctx, Database db, LoginThrottle throttle) =>
+            HttpContext ctx, Database db, LoginThrottle throttle, ILogger<LoginThrottle> log) =>
         {
             // Throttled before the password is checked, so a locked account cannot be probed at all.
             var address = ctx.Connection.RemoteIpAddress?.ToString();
             if (throttle.RetryAfter(email ?? "", address) is { } wait)
             {
                 var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+                log.LogWarning("Sign-in refused for {Email} from {Address}: too many failures, locked for {Seconds} s", Printable(email), address, seconds);
                 ctx.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Results.Content($"Too many failed sign-ins. Try again in {Math.Max(1, (seconds + 59) / 60)} minute(s).", "text/plain", statusCode: StatusCodes.Status429TooManyRequests);
             }
@@ -67,6 +68,9 @@ internal static class AuthSetup
             var user = await Users.CheckPasswordAsync(conn, email ?? "", password ?? "");
             if (user is null)
             {
+                // Failed sign-ins are logged (never the password) so that guessing shows up in the logs before the
+                // throttle locks the account.
+                log.LogWarning("Sign-in failed for {Email} from {Address}", Printable(email), address);
                 throttle.Failed(email ?? "", address);
                 return Results.Redirect("/login?error=1" + (returnUrl is null ? "" : "&returnUrl=" + Uri.EscapeDataString(returnUrl)));
             }
@@ -85,6 +89,11 @@ internal static class AuthSetup
             return Results.LocalRedirect("/login");
         }).RequireAuthorization().ExcludeFromDescription();
     }
+
+    // The address is whatever the form said: cut to an address's length, with control characters shown as '?', so a
+    // crafted value cannot forge log lines.
+    private static string Printable(string? email) =>
+        string.Concat((email ?? "").Take(254).Select(c => char.IsControl(c) ? '?' : c));
 
     private static bool IsLocal(string? url) =>
         !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);

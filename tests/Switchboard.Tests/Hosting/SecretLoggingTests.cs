@@ -144,6 +144,9 @@ public sealed class SecretLoggingTests
         // Wait for what must be logged: the refusals, both connectors' failures, and a last refusal written after all
         // of the above (the console logger writes in order, so once it is there everything before it is too).
         await WaitForLogAsync(server, $"Webhook for slack account {slack} 'Acme Slack' (secrets: 2, redacted) refused: the signature does not match the body");
+        // Failed and throttled sign-ins are logged with the account and address, never the password.
+        await WaitForLogAsync(server, "Sign-in failed for nobody@secrets.test from 127.0.0.1");
+        await WaitForLogAsync(server, "Sign-in refused for nobody@secrets.test from 127.0.0.1: too many failures");
         await WaitForLogAsync(server, $"Webhook for meta account {meta} 'Acme Page' (secrets: 3, redacted) refused: the signature header is missing");
         await WaitForLogAsync(server, $"Connector mastodon account {refused} 'Mastodon refused' (secrets: 1, redacted) failed");
         await WaitForLogAsync(server, $"Connector mastodon account {unresolvable} 'Mastodon nowhere' (secrets: 1, redacted) failed");
