@@ -37,6 +37,7 @@ internal sealed class JumpingTime : TimeProvider
     public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
 }
 
+[Collection(nameof(RunsAlone))]
 public class SchedulerTests(ITestOutputHelper output)
 {
     /// <summary>Stores a configuration version and demo users, then ingests posts through the routing runtime on <paramref name="time"/>.</summary>
