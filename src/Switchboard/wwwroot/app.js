@@ -40,24 +40,32 @@
   // Only the first page refreshes live: an older page stays put while the reader is on it.
   const onFirstPage = !new URLSearchParams(location.search).has("cursor");
 
+  // A change announced while a refresh is in flight may not be in the fragment that refresh fetched: it is
+  // remembered and fetched again afterwards. (Dropping it left a conversation out of the list until the next
+  // change when several arrived within a few hundred milliseconds.)
   let pending = false;
+  let again = false;
   async function refresh() {
-    if (pending) return;
+    if (pending) { again = true; return; }
     pending = true;
+    // Rows new since this refresh began stay marked as fresh through its repeats.
+    const known = new Set([...list.querySelectorAll("[data-conversation]")].map((li) => li.dataset.conversation));
     try {
-      await new Promise((r) => setTimeout(r, 200)); // coalesce bursts
-      const known = new Set([...list.querySelectorAll("[data-conversation]")].map((li) => li.dataset.conversation));
-      if (onFirstPage) {
-        const res = await fetch("/inbox/fragments/list?" + params, { credentials: "same-origin" });
-        if (res.ok) {
-          list.innerHTML = await res.text();
-          for (const li of list.querySelectorAll("[data-conversation]")) {
-            if (!known.has(li.dataset.conversation)) li.classList.add("fresh");
+      do {
+        again = false;
+        await new Promise((r) => setTimeout(r, 200)); // coalesce bursts
+        if (onFirstPage) {
+          const res = await fetch("/inbox/fragments/list?" + params, { credentials: "same-origin" });
+          if (res.ok) {
+            list.innerHTML = await res.text();
+            for (const li of list.querySelectorAll("[data-conversation]")) {
+              if (!known.has(li.dataset.conversation)) li.classList.add("fresh");
+            }
           }
         }
-      }
-      const t = await fetch("/inbox/fragments/teams?" + new URLSearchParams({ team: inbox.dataset.team || "" }), { credentials: "same-origin" });
-      if (t.ok) teams.innerHTML = await t.text();
+        const t = await fetch("/inbox/fragments/teams?" + new URLSearchParams({ team: inbox.dataset.team || "" }), { credentials: "same-origin" });
+        if (t.ok) teams.innerHTML = await t.text();
+      } while (again);
     } finally {
       pending = false;
     }
