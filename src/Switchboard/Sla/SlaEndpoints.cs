@@ -52,6 +52,18 @@ internal static class SlaEndpoints
 
     static DateTimeOffset? T(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
 
+    /// <summary>
+    /// For panels of the conversation view: the SLA the view cascaded when it is this conversation's (one read for
+    /// all panels), otherwise read here, so a panel also works on its own.
+    /// </summary>
+    internal static async Task<ConversationSlaDto?> ReuseOrLoadAsync(Database db, ConversationSlaDto? cascaded, long id)
+    {
+        if (cascaded?.Id == id)
+            return cascaded;
+        await using var conn = await db.OpenAsync();
+        return await LoadAsync(conn, id);
+    }
+
     internal static async Task<ConversationSlaDto?> LoadAsync(DbConnection conn, long id)
     {
         var r = await conn.QueryFirstOrDefaultAsync<Row>(
