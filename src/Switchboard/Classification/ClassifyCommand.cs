@@ -47,6 +47,7 @@ internal static class ClassifyCommand
         }
 
         var errors = 0;
+        var written = 0;
         var buffer = new MemoryStream();
         try
         {
@@ -63,12 +64,20 @@ internal static class ClassifyCommand
                 }
 
                 stdout.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+                written++;
             }
         }
         catch (ClassificationInput.InputException e)
         {
             stderr.WriteLine($"error: {input.Name}: {e.Message}");
             return Task.FromResult(2);
+        }
+
+        if (written == 0 && errors == 0)
+        {
+            // Not an error (an empty batch classifies to nothing), but an empty output is otherwise
+            // indistinguishable from a wrong file name in a script's log.
+            stderr.WriteLine($"note: {input.Name} holds no posts; nothing to classify");
         }
 
         return Task.FromResult(errors > 0 ? 1 : 0);

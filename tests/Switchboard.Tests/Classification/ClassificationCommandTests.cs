@@ -177,6 +177,20 @@ public sealed class ClassificationCommandTests : IDisposable
         Assert.Contains("\"id\":\"3\"", o.ToString());
     }
 
+    [Theory]
+    [InlineData("empty.jsonl", "")]
+    [InlineData("empty.csv", "")]
+    [InlineData("header-only.csv", "id,text\n")]
+    public async Task A_file_without_posts_says_so_and_exits_zero(string name, string content)
+    {
+        var input = WriteFile(name, content);
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Assert.Equal(0, await ClassifyCommand.RunAsync(input, null, null, ClassifierContext.Default, o, e, default));
+        Assert.Equal("", o.ToString());
+        Assert.Equal($"note: {name} holds no posts; nothing to classify", e.ToString().Trim());
+    }
+
     [Fact]
     public async Task A_directory_is_called_a_directory_not_a_missing_file()
     {
