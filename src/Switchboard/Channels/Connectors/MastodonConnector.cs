@@ -15,8 +15,11 @@ namespace Switchboard.Channels.Connectors;
 /// Listens to one Mastodon account: mentions (notifications) and hashtag/public timelines. Each run first backfills
 /// every timeline over REST from the last id it committed (pages forward with <c>min_id</c>, following the Link
 /// header's rel="prev"), then follows the streaming API (Server-Sent Events, or the WebSocket endpoint with <c>transport: websocket</c>) until the stream drops; the next run
-/// backfills the gap. Ids are saved only after the statuses they cover are committed. Edits and deletes from the
-/// stream are applied to stored messages. HTML is turned into text by the Domain sanitizer.
+/// backfills the gap. Once the stream is open it backfills again before reading a single event: a stream only carries
+/// what happens after it subscribed, so a status created between the first backfill and the subscription would
+/// otherwise be skipped for good once a later streamed id moved the cursor past it. Ids are saved only after the
+/// statuses they cover are committed. Edits and deletes from the stream are applied to stored messages. HTML is
+/// turned into text by the Domain sanitizer.
 /// </summary>
 internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRunner
 {
@@ -56,7 +59,7 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
 
         var streamBase = StreamingBase(account, instance);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var streams = timelines.Select(t => StreamAsync(account, http, streamBase, channel, t, keywords, cursor, stop.Token)).ToList();
+        var streams = timelines.Select(t => StreamAsync(account, http, instance, streamBase, channel, t, keywords, cursor, stop.Token)).ToList();
         // The first stream to end ends the run: the host reconnects and the backfill closes whatever gap the drop left.
         var first = await Task.WhenAny(streams);
         await stop.CancelAsync();
@@ -96,9 +99,12 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
         }
     }
 
-    private async Task StreamAsync(ChannelAccount account, HttpClient http, Uri streamBase, string channel, string timeline,
+    private async Task StreamAsync(ChannelAccount account, HttpClient http, Uri instance, Uri streamBase, string channel, string timeline,
         IReadOnlyList<string> keywords, Dictionary<string, string> cursor, CancellationToken ct)
     {
+        // Runs once the stream is subscribed and before its first event is read (events wait in the socket): closes the
+        // gap between the backfill above and the subscription. What it fetches and the stream repeats is a duplicate.
+        Task Opened(CancellationToken c) => BackfillAsync(account, http, instance, channel, timeline, keywords, cursor, c);
         var (stream, tag) = timeline switch
         {
             "notifications" => ("user:notification", null),
@@ -107,8 +113,8 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
             _ => ("hashtag", timeline[4..]),
         };
         var events = account.Setting("transport") == "websocket"
-            ? WebSocketEventsAsync(streamBase, stream, tag, account.Secret("access_token")!, ct)
-            : SseEventsAsync(http, streamBase, stream, tag, ct);
+            ? WebSocketEventsAsync(streamBase, stream, tag, account.Secret("access_token")!, Opened, ct)
+            : SseEventsAsync(http, streamBase, stream, tag, Opened, ct);
         await foreach (var decoded in events)
         {
             if (!decoded.Ok)
@@ -138,12 +144,13 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
 
     /// <summary>Server-sent events from <c>/api/v1/streaming/…</c>; ends when the server closes the response.</summary>
     private async IAsyncEnumerable<MastodonResult<MastodonStreamEvent>> SseEventsAsync(HttpClient http, Uri streamBase,
-        string stream, string? tag, [EnumeratorCancellation] CancellationToken ct)
+        string stream, string? tag, Func<CancellationToken, Task> opened, [EnumeratorCancellation] CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(streamBase, MastodonApi.StreamingPath(stream, tag)));
         request.Headers.Accept.ParseAdd("text/event-stream");
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         EnsureOk(response);
+        await opened(ct);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
         using var reader = new StreamReader(body, Encoding.UTF8);
         var frames = new SseFrameParser();
@@ -178,7 +185,7 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
     /// unanswered rather than by message silence (a quiet hashtag may say nothing for hours).
     /// </summary>
     private async IAsyncEnumerable<MastodonResult<MastodonStreamEvent>> WebSocketEventsAsync(Uri streamBase, string stream,
-        string? tag, string token, [EnumeratorCancellation] CancellationToken ct)
+        string? tag, string token, Func<CancellationToken, Task> opened, [EnumeratorCancellation] CancellationToken ct)
     {
         var url = new UriBuilder(new Uri(streamBase, MastodonApi.WebSocketPath(stream, tag)))
         {
@@ -207,6 +214,7 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
             });
         }
 
+        await opened(ct);
         var messages = new MessageReader(socket, MaxLineChars);
         while (true)
         {
