@@ -212,6 +212,15 @@ public class InfluenceAndUrgencyTests
         Assert.Equal(0, Influence.Compute(null, lists, o).Score);
     }
 
+    /// <summary>Found by the webhook fuzz: "followers": 9223372036854775807 made the score NaN, which SQLite refuses to store (503).</summary>
+    [Fact]
+    public void Influence_of_the_largest_follower_count_is_a_number()
+    {
+        var score = Influence.Compute(new Author(Followers: long.MaxValue), new AudienceLists([], [], [], []), InfluenceOptions.Default).Score;
+        Assert.True(double.IsFinite(score), $"score {score}");
+        Assert.Equal(InfluenceOptions.Default.FollowerWeight, score, 3);
+    }
+
     [Fact]
     public void Urgency_rises_with_crisis_negativity_and_influence()
     {

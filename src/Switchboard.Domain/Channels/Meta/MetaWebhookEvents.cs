@@ -16,6 +16,9 @@ internal sealed record MetaComment(Post Post, string ReplyPath);
 /// </summary>
 internal static class MetaWebhookEvents
 {
+    /// <summary>9999-12-31T23:59:59Z, the last second <see cref="DateTimeOffset"/> holds.</summary>
+    private const long MaxUnixSeconds = 253_402_300_799;
+
     public static (IReadOnlyList<MetaComment> Comments, string? Error) Read(ReadOnlySpan<byte> body) =>
         Webhooks.WebhookJson.Read<(IReadOnlyList<MetaComment>, string?)>(body, ReadRoot, reason => ([], reason));
 
@@ -51,7 +54,10 @@ internal static class MetaWebhookEvents
         var from = v.TryGetProperty("from", out var f) && f.ValueKind == JsonValueKind.Object ? f : default;
         // A reply to a comment has parent_id = that comment; a top-level comment has parent_id = the post.
         var parent = Str(v, "parent_id") ?? Str(v, "post_id");
+        // A time outside years 1970–9999 is no time Meta sends; FromUnixTimeSeconds would throw on one past either end of
+        // DateTimeOffset (a signed body with created_time 9223372036854775807 answered 500), so it is read as unknown.
         var created = v.TryGetProperty("created_time", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt64(out var unix)
+            && unix is > 0 and <= MaxUnixSeconds
             ? DateTimeOffset.FromUnixTimeSeconds(unix) : (DateTimeOffset?)null;
         var post = new Post(id, "facebook:" + pageId, Str(v, "message") ?? "", created,
             from.ValueKind == JsonValueKind.Object ? new Author(Id: Str(from, "id"), Name: Str(from, "name")) : null,

@@ -24,7 +24,13 @@ internal static class SlackEvents
             return new SlackDelivery(null, null, null, "not a JSON object");
         var type = Str(root, "type");
         if (type == "url_verification")
-            return new SlackDelivery(null, Str(root, "challenge"), null, null);
+        {
+            // Slack's challenge is always a string; anything else gets a reason rather than an empty echo.
+            var challenge = Str(root, "challenge");
+            return challenge is null
+                ? new SlackDelivery(null, null, null, "url_verification without a challenge string")
+                : new SlackDelivery(null, challenge, null, null);
+        }
         if (type != "event_callback" || !root.TryGetProperty("event", out var e) || e.ValueKind != JsonValueKind.Object)
             return new SlackDelivery(Str(root, "event_id"), null, null, $"event type '{type}' is not handled");
         var eventId = Str(root, "event_id");

@@ -68,7 +68,9 @@ internal static class Influence
 
         var followers = Math.Max(0, author.Followers ?? 0);
         var followerPart = o.FollowersForFull <= 0 ? 0
-            : Math.Min(1, Math.Log10(1 + followers) / Math.Log10(1 + o.FollowersForFull));
+            // In double arithmetic: 1 + long.MaxValue followers wrapped to a negative long, whose log is NaN, and SQLite
+            // refuses to store NaN (a signed generic webhook with that count answered 503).
+            : Math.Min(1, Math.Log10(1.0 + followers) / Math.Log10(1.0 + o.FollowersForFull));
         var score = (o.FollowerWeight * followerPart) + (author.Verified == true ? o.VerifiedWeight : 0);
         var why = string.Concat(followers.ToString(System.Globalization.CultureInfo.InvariantCulture),
             author.Verified == true ? " followers, verified" : " followers");
