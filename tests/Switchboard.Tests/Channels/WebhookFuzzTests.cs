@@ -219,7 +219,7 @@ public sealed class WebhookFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         // Every row belongs to exactly one 2xx that counted it as stored: nothing twice, nothing from a refused body.
         Assert.Equal(stored, rows);
         Assert.True(stored > Cases / 20, $"enough mutated bodies were still valid enough to be stored ({stored})");
-        Assert.True(statuses.Keys.Count(k => k is >= 400 and < 500) >= 2, "the fuzz reached both refusals and acceptances");
+        Assert.True(statuses.ContainsKey(200) && statuses.ContainsKey(400) && statuses.ContainsKey(413), "the fuzz reached acceptances, refusals and the size limit");
         Assert.True(_errors.Lines.IsEmpty, "the server logged errors:\n" + string.Join("\n", _errors.Lines.Take(5)));
     }
 
