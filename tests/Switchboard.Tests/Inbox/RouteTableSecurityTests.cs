@@ -25,11 +25,7 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
     /// <summary>Framework endpoints with nothing to protect: the static-file fallback and Blazor's redirect helper.</summary>
     private static readonly string[] Framework = ["/{**path:file}", "/_framework/opaque-redirect"];
 
-    /// <summary>
-    /// Inbound webhooks: no user session can call them; each request is authenticated by its account's HMAC signature
-    /// (Slack v0, Meta X-Hub-Signature-256, generic), with the negative matrix in Channels/WebhookTests.
-    /// </summary>
-    private static bool IsSignedWebhook(RouteEndpoint e) => (e.RoutePattern.RawText ?? "").TrimStart('/').StartsWith("hooks/", StringComparison.Ordinal);
+    private static bool IsSignedWebhook(RouteEndpoint e) => RouteTable.IsSignedWebhook(e);
 
     /// <summary>
     /// Workspace configuration, not team data: listening topics, channel accounts, canned replies, compliance rule sets
@@ -42,12 +38,9 @@ public class RouteTableSecurityTests(ITestOutputHelper output)
     private static bool IsWorkspaceWide(RouteEndpoint e) =>
         WorkspaceWide.Any(w => (e.RoutePattern.RawText ?? "").TrimStart('/').StartsWith(w, StringComparison.Ordinal));
 
-    private static bool IsStaticAsset(RouteEndpoint e) =>
-        e.Metadata.GetMetadata<Microsoft.AspNetCore.StaticAssets.StaticAssetDescriptor>() is not null ||
-        Path.HasExtension(e.RoutePattern.RawText ?? "") && !(e.RoutePattern.RawText ?? "").EndsWith(".csv", StringComparison.Ordinal) && !(e.RoutePattern.RawText ?? "").Contains("openapi", StringComparison.Ordinal);
+    private static bool IsStaticAsset(RouteEndpoint e) => RouteTable.IsStaticAsset(e);
 
-    private static IReadOnlyList<RouteEndpoint> Routes(RunningServer server) =>
-        [.. server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()];
+    private static IReadOnlyList<RouteEndpoint> Routes(RunningServer server) => RouteTable.Routes(server);
 
     [Fact]
     public async Task Every_endpoint_has_an_authorization_policy_except_the_allow_list()
