@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Switchboard.Api;
+using Switchboard.Auth;
 using Switchboard.Storage;
 
 namespace Switchboard.Routing;
@@ -65,7 +67,9 @@ internal static class WhatIfEndpoints
 
     public static RouteGroupBuilder MapWhatIfApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/rules/what-if", WhatIfAsync).RequireAuthorization(RulesEndpoints.ManagePolicy).WithTags("Routing rules")
+        // The handler reads its body itself (to bound it), so the body type is declared for the API description and
+        // for the route-table tests that look for ids in bodies.
+        api.MapPost("/rules/what-if", WhatIfAsync).Accepts<WhatIfRequest>("application/json").RequireAuthorization(RulesEndpoints.ManagePolicy).WithTags("Routing rules")
             .WithSummary("Route a message (or a stored conversation's first message) with the active or a draft rule set; stores nothing");
         api.MapPost("/rules/what-if/replay", (ReplayRequest req, Database db, ActiveRules rules, TimeProvider time, CancellationToken ct) =>
                 WhatIfReplay.ReplayAsync(req, db, rules, time, ct))
@@ -74,7 +78,7 @@ internal static class WhatIfEndpoints
         return api;
     }
 
-    internal static async Task<Results<Ok<WhatIfResultDto>, ProblemHttpResult>> WhatIfAsync(HttpRequest request, Database db, ActiveRules rules,
+    internal static async Task<Results<Ok<WhatIfResultDto>, ProblemHttpResult>> WhatIfAsync(HttpRequest request, ClaimsPrincipal user, Database db, ActiveRules rules,
         TimeProvider time, CancellationToken ct)
     {
         // The draft YAML rides inside the JSON, so the body may be a little larger than the configuration limit.
@@ -102,11 +106,11 @@ internal static class WhatIfEndpoints
         }
         if (req is null)
             return Problems.BadRequest("expected a JSON object");
-        return await EvaluateAsync(req, db, rules, time, ct);
+        return await EvaluateAsync(req, user, db, rules, time, ct);
     }
 
     /// <summary>The what-if itself, shared by the API and the rules page.</summary>
-    internal static async Task<Results<Ok<WhatIfResultDto>, ProblemHttpResult>> EvaluateAsync(WhatIfRequest req, Database db, ActiveRules rules,
+    internal static async Task<Results<Ok<WhatIfResultDto>, ProblemHttpResult>> EvaluateAsync(WhatIfRequest req, ClaimsPrincipal user, Database db, ActiveRules rules,
         TimeProvider time, CancellationToken ct)
     {
         if (req.Text is { Length: > MaxTextChars })
@@ -126,7 +130,12 @@ internal static class WhatIfEndpoints
         DateTimeOffset? at = req.At;
         if (req.ConversationId is { } cid)
         {
-            // Managers and admins see every team's conversations, so no team scope applies here (the policy guards it).
+            // Managers see their own teams' conversations only (admins every team's): the what-if result (team,
+            // labels, crisis, the rules that matched) is derived from the message, so a conversation outside the
+            // caller's scope answers exactly like one that does not exist.
+            var scope = await AccessScope.LoadAsync(conn, user);
+            if (!await scope.SeesAsync(conn, cid))
+                return Problems.NotFound($"no conversation {cid}");
             var m = await conn.QueryFirstOrDefaultAsync<(string Channel, string Text, string? Lang, long CreatedAt, string? ExternalAuthor, string? Handle, long? Followers)?>(
                 """
                 SELECT c.channel, m.text, m.lang, m.created_at, a.external_id, a.handle, a.followers
@@ -134,7 +143,7 @@ internal static class WhatIfEndpoints
                 WHERE c.id = @cid AND m.direction = 'in' ORDER BY m.created_at, m.id LIMIT 1
                 """, new { cid });
             if (m is null)
-                return Problems.BadRequest($"conversation {cid} does not exist or has no inbound message");
+                return Problems.BadRequest($"conversation {cid} has no inbound message");
             var v = m.Value;
             channel ??= v.Channel;
             text ??= v.Text;

@@ -76,7 +76,7 @@ public class WhatIfTests
         await Bad(J("null"));
         await Bad(J("{\"text\":\"x\"}")); // no channel
         await Bad(J("{\"text\":\"x\",\"channel\":\"mastodon\",\"colour\":\"red\"}")); // unknown field
-        await Bad(J("{\"conversationId\":424242}"));
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync("/api/rules/what-if", J("{\"conversationId\":424242}"))).StatusCode);
         await Bad(J(new string('[', 10_000) + new string(']', 10_000)));
         await Bad(J("{\"text\":\"" + new string('a', 5_000_000) + "\",\"channel\":\"x\"}"));
         await Bad(J(JsonSerializer.Serialize(new { text = new string('a', 30_000), channel = "x" })));
