@@ -71,8 +71,8 @@ internal static class WhatIfEndpoints
         // for the route-table tests that look for ids in bodies.
         api.MapPost("/rules/what-if", WhatIfAsync).Accepts<WhatIfRequest>("application/json").RequireAuthorization(RulesEndpoints.ManagePolicy).WithTags("Routing rules")
             .WithSummary("Route a message (or a stored conversation's first message) with the active or a draft rule set; stores nothing");
-        api.MapPost("/rules/what-if/replay", (ReplayRequest req, Database db, ActiveRules rules, TimeProvider time, CancellationToken ct) =>
-                WhatIfReplay.ReplayAsync(req, db, rules, time, ct))
+        api.MapPost("/rules/what-if/replay", (ReplayRequest req, ClaimsPrincipal user, Database db, ActiveRules rules, TimeProvider time, CancellationToken ct) =>
+                WhatIfReplay.ReplayAsync(req, user, db, rules, time, ct))
             .RequireAuthorization(RulesEndpoints.ManagePolicy).WithTags("Routing rules")
             .WithSummary("Replay the last days' stored messages with the active rules and a draft, next to what happened; stores nothing");
         return api;

@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Switchboard.Api;
+using Switchboard.Auth;
 using Switchboard.Posts;
 using Switchboard.Routing.Configuration;
 using Switchboard.Routing.Simulation;
@@ -38,7 +40,10 @@ internal static class WhatIfReplay
     public const int MaxMessages = 50_000;
     const int MaxChanges = 50;
 
-    internal static async Task<Results<Ok<ReplayResultDto>, ProblemHttpResult>> ReplayAsync(ReplayRequest req, Database db, ActiveRules rules,
+    /// <summary>The subject shown for a changed conversation outside the caller's teams.</summary>
+    public const string HiddenSubject = "(another team's conversation)";
+
+    internal static async Task<Results<Ok<ReplayResultDto>, ProblemHttpResult>> ReplayAsync(ReplayRequest req, ClaimsPrincipal user, Database db, ActiveRules rules,
         TimeProvider time, CancellationToken ct)
     {
         if (req.Days is < 1 or > 31)
@@ -118,6 +123,17 @@ internal static class WhatIfReplay
                     changes.Add(new ReplayChangeDto(id, subject ?? "", real, a, d));
             }
         }
+        // The replay routes the whole workspace (rules move conversations between teams, so the counts are the
+        // workspace's), but a manager sees only their own teams' conversations: another team's subject is not shown.
+        var scope = await AccessScope.LoadAsync(conn, user);
+        if (!scope.AllTeams && changes.Count > 0)
+        {
+            var p = new DynamicParameters();
+            var listed = string.Join(',', changes.Select(c => c.Conversation.ToString(CultureInfo.InvariantCulture)));
+            var visible = (await conn.QueryAsync<long>($"SELECT c.id FROM conversations c WHERE c.id IN ({listed}) AND {scope.Sql(p)}", p)).ToHashSet();
+            changes = [.. changes.Select(c => visible.Contains(c.Conversation) ? c : c with { Subject = HiddenSubject })];
+        }
+
         return TypedResults.Ok(new ReplayResultDto(from, to, rows.Count, truncated, ids.Count, changed,
             [.. teams.Select(t => new ReplayTeamDto(t.Key, t.Value.Actual, t.Value.Active, t.Value.Draft))], activeEvents, draftEvents, changes));
     }

@@ -38,6 +38,19 @@ public class WhatIfReplayTests
         Assert.Equal((1L, 1L, 3L), teams["marketing"]);
         Assert.All(r.GetProperty("changes").EnumerateArray(), c => Assert.Equal("marketing", c.GetProperty("draft").GetString()));
 
+        // Another team's manager gets the same counts (the rules are the workspace's) but not the subjects of
+        // conversations outside their teams; customer service's manager sees them.
+        await conn.ExecuteAsync("UPDATE users SET role = 'manager' WHERE email = 'ivan@demo.switchboard.local'");
+        using var ivan = await server.ClientForAsync("ivan@demo.switchboard.local");
+        var theirs = await (await ivan.PostAsJsonAsync("/api/rules/what-if/replay", new { yaml = draft, days = 7 })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(2, theirs.GetProperty("changedTeam").GetInt64());
+        Assert.Equal(2, theirs.GetProperty("changes").GetArrayLength());
+        Assert.All(theirs.GetProperty("changes").EnumerateArray(), c => Assert.Equal("(another team's conversation)", c.GetProperty("subject").GetString()));
+        Assert.DoesNotContain("refund", theirs.GetRawText(), StringComparison.Ordinal);
+        using var maria = await server.ClientForAsync("maria@demo.switchboard.local");
+        var mine = await (await maria.PostAsJsonAsync("/api/rules/what-if/replay", new { yaml = draft, days = 7 })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.All(mine.GetProperty("changes").EnumerateArray(), c => Assert.Contains("refund", c.GetProperty("subject").GetString(), StringComparison.Ordinal));
+
         // Stores nothing.
         Assert.Equal(before, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM conversations") + await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sla_effects"));
 
