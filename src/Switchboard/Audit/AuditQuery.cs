@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text;
 using Dapper;
+using Switchboard.Auth;
 using Switchboard.Inbox;
 
 namespace Switchboard.Audit;
@@ -16,10 +17,38 @@ internal static class AuditQuery
     public const int MaxPage = 500;
     public const int MaxExport = 100_000;
 
-    public static async Task<IReadOnlyList<AuditRecord>> ListAsync(DbConnection conn, AuditFilter f, long? beforeId, int limit, CancellationToken ct)
+    /// <summary>
+    /// Records about one conversation (its own, its messages', replies' and hand-overs') carry what its team wrote:
+    /// reply texts, notes, questions to experts. They are shown only to who sees the conversation (the inbox's
+    /// <see cref="AccessScope"/>), like the conversation itself; workspace records (rules, topics, channels, people…)
+    /// stay visible to every manager. Entity ids of these four kinds are always written as numbers, and CASE keeps
+    /// PostgreSQL from casting any other kind's id.
+    /// </summary>
+    internal static string? ScopeSql(AccessScope scope, DynamicParameters p)
+    {
+        if (scope.AllTeams && scope.Channels.Count == 0)
+        {
+            return null;
+        }
+
+        string Through(string table) =>
+            $"EXISTS (SELECT 1 FROM {table} x JOIN conversations c ON c.id = x.conversation_id WHERE x.id = CAST(audit_log.entity_id AS BIGINT) AND {scope.Sql(p)})";
+        return "(CASE audit_log.entity"
+            + $" WHEN 'conversation' THEN EXISTS (SELECT 1 FROM conversations c WHERE c.id = CAST(audit_log.entity_id AS BIGINT) AND {scope.Sql(p)})"
+            + $" WHEN 'message' THEN {Through("messages")}"
+            + $" WHEN 'reply' THEN {Through("replies")}"
+            + $" WHEN 'handover' THEN {Through("handovers")}"
+            + " ELSE 1 = 1 END)";
+    }
+
+    public static async Task<IReadOnlyList<AuditRecord>> ListAsync(DbConnection conn, AuditFilter f, AccessScope scope, long? beforeId, int limit, CancellationToken ct)
     {
         var where = new List<string>();
         var p = new DynamicParameters();
+        if (ScopeSql(scope, p) is { } scoped)
+        {
+            where.Add(scoped);
+        }
         void Eq(string column, string name, object? value)
         {
             if (value is not null)
@@ -75,7 +104,7 @@ internal static class AuditQuery
     ]);
 
     /// <summary>Streams the whole filtered trail (up to MaxExport rows) in pages, so memory stays flat.</summary>
-    public static async Task WriteCsvAsync(DbConnection conn, AuditFilter f, Stream output, CancellationToken ct)
+    public static async Task WriteCsvAsync(DbConnection conn, AuditFilter f, AccessScope scope, Stream output, CancellationToken ct)
     {
         await using var w = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
         await w.WriteAsync(CsvHeader);
@@ -83,7 +112,7 @@ internal static class AuditQuery
         var written = 0;
         while (written < MaxExport)
         {
-            var page = await ListAsync(conn, f, before, MaxPage, ct);
+            var page = await ListAsync(conn, f, scope, before, MaxPage, ct);
             foreach (var r in page)
             {
                 await w.WriteAsync(CsvRow(r));

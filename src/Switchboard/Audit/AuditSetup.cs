@@ -58,7 +58,7 @@ internal static class AuditSetup
     }
 
     private static async Task<IResult> ListAsync(string? actor, string? action, string? entity, string? entity_id, string? from, string? to, long? before, int? limit,
-        Database db, CancellationToken ct)
+        System.Security.Claims.ClaimsPrincipal user, Database db, CancellationToken ct)
     {
         var (filter, error) = Parse(actor, action, entity, entity_id, from, to);
         if (filter is null)
@@ -72,7 +72,7 @@ internal static class AuditSetup
         }
 
         await using var conn = await db.OpenAsync(ct);
-        return TypedResults.Ok(await AuditQuery.ListAsync(conn, filter, before, limit ?? 100, ct));
+        return TypedResults.Ok(await AuditQuery.ListAsync(conn, filter, await AccessScope.LoadAsync(conn, user), before, limit ?? 100, ct));
     }
 
     private static async Task<IResult> ExportAsync(string? actor, string? action, string? entity, string? entity_id, string? from, string? to,
@@ -87,7 +87,8 @@ internal static class AuditSetup
         await using var conn = await db.OpenAsync(ctx.RequestAborted);
         ctx.Response.ContentType = "text/csv; charset=utf-8";
         ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{time.GetUtcNow():yyyyMMdd-HHmm}.csv\"";
-        await AuditQuery.WriteCsvAsync(conn, filter, ctx.Response.Body, ctx.RequestAborted);
+        var scope = await AccessScope.LoadAsync(conn, ctx.User);
+        await AuditQuery.WriteCsvAsync(conn, filter, scope, ctx.Response.Body, ctx.RequestAborted);
         return Results.Empty;
     }
 }

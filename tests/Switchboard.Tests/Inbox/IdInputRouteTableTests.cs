@@ -26,9 +26,6 @@ public class IdInputRouteTableTests(ITestOutputHelper output)
         ["POST /handover/ask/{conversationId:long} form:expert"] = "the expert directory is the workspace's (the conversation id is in the path)",
         ["POST /composer/compliance form:id"] = "compliance rule set versions are the workspace's; approvers and admins only",
         ["GET /compliance query:version"] = "compliance rule set versions are the workspace's",
-        ["GET /api/audit query:entity_id"] = "the audit trail is the workspace's, readable by managers and admins whatever the id (docs/inbox.md); a filter reveals no more than the unfiltered trail",
-        ["GET /audit/export.csv query:entity_id"] = "the audit trail is the workspace's (managers and admins)",
-        ["GET /audit query:entity_id"] = "the audit trail is the workspace's (managers and admins)",
         ["POST /api/rules/what-if body:authorId"] = "a network's author id typed into the simulation for author rules; nothing is looked up by it",
     };
 
@@ -71,6 +68,14 @@ public class IdInputRouteTableTests(ITestOutputHelper output)
         // `selected` only marks a row of the caller's own list: the list answers, without the other team's row.
         ["GET /inbox/fragments/list query:selected"] = new((c, i) =>
             c.Http.GetAsync($"/inbox/fragments/list?queue=all&selected={N(i.Conversation)}"), [HttpStatusCode.OK, HttpStatusCode.NotFound, HttpStatusCode.Forbidden]),
+        // The audit trail answers a filter with the records the caller may see: none about another team's
+        // conversation. AuditScopeTests checks the answers are empty and that the team's notes and replies never show.
+        ["GET /api/audit query:entity_id"] = new((c, i) =>
+            c.Http.GetAsync($"/api/audit?entity=conversation&entity_id={N(i.Conversation)}"), [HttpStatusCode.OK, HttpStatusCode.Forbidden]),
+        ["GET /audit/export.csv query:entity_id"] = new((c, i) =>
+            c.Http.GetAsync($"/audit/export.csv?entity=conversation&entity_id={N(i.Conversation)}"), [HttpStatusCode.OK, HttpStatusCode.Forbidden]),
+        ["GET /audit query:entity_id"] = new((c, i) =>
+            c.Http.GetAsync($"/audit?entity=conversation&entity_id={N(i.Conversation)}"), [HttpStatusCode.OK, HttpStatusCode.Forbidden]),
         // Canned replies belong to a team (or to every team): another team's manager cannot delete one by id.
         ["POST /composer/canned form:id"] = new((c, i) =>
             c.PostFormAsync("/composer/canned", ("action", "delete"), ("id", N(i.CannedOfTheTeam))), [HttpStatusCode.Redirect, HttpStatusCode.NotFound, HttpStatusCode.Forbidden]),
