@@ -73,6 +73,7 @@ internal static class PostsEndpoints
         }
 
         var outcomes = await Task.WhenAll(posts.Select(p => queue.IngestAsync(p, ct)));
+        queue.Faults?.CrossAfterResponse(request.HttpContext.Response, posts.Count);
         return TypedResults.Ok(new IngestResponse(outcomes.Count(o => o == IngestOutcome.Stored), outcomes.Count(o => o == IngestOutcome.Duplicate),
             outcomes.Count(o => o == IngestOutcome.DeadLettered)));
     }

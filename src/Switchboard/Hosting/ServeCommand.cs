@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Switchboard.Ingest;
 
 namespace Switchboard.Hosting;
 
@@ -7,7 +8,11 @@ internal static class ServeCommand
 {
     public const string DefaultUrls = "http://localhost:5080";
 
-    public static Command Create()
+    /// <param name="adjust">
+    /// Changes the settings before the server is built; only the test suite's own entry point passes one (to let
+    /// connectors reach fake networks on loopback), so a server process under test parses its arguments like this one.
+    /// </param>
+    public static Command Create(Func<ServeSettings, ServeSettings>? adjust = null)
     {
         var cmd = new Command("serve", "Run Switchboard: web UI, HTTP API and the ingest pipeline");
         var demo = new Option<bool>("--demo") { Description = "Seed the demo workspace (once) and stream generated mentions" };
@@ -35,6 +40,7 @@ internal static class ServeCommand
                 parse.GetValue(urls)!,
                 parse.GetValue(demo),
                 TimeSpan.FromSeconds(parse.GetValue(interval)));
+            settings = adjust?.Invoke(settings) ?? settings;
             return await KeyRing.ReportingErrorsAsync(() => RunAsync(settings, ct), Console.Error);
         });
         return cmd;
@@ -45,6 +51,12 @@ internal static class ServeCommand
         var app = SwitchboardApp.Build(settings);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard");
         log.LogInformation("Database: {Db}", settings.Db.Display);
+        if (settings.Faults is { } faults)
+        {
+            log.LogWarning("{Variable}={Fault}: this process will kill itself when that message crosses that point (a test hook)",
+                IngestFaults.Variable, faults);
+        }
+
         await SwitchboardApp.PrepareAsync(settings, log, ct);
         await app.StartAsync(ct);
         log.LogInformation("Switchboard is listening on {Urls}", string.Join(", ", app.Urls));

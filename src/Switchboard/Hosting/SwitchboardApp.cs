@@ -33,6 +33,12 @@ internal sealed record ServeSettings(Database Db, string Urls, bool Demo, TimeSp
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>
+    /// TEST HOOK: the crash to inject on the ingest path (<see cref="IngestFaults"/>), from SWITCHBOARD_FAULTS; null,
+    /// and free, unless that variable is set. A malformed value stops the start with an error naming the variable.
+    /// </summary>
+    public IngestFaults? Faults { get; init; } = IngestFaults.FromEnvironment();
+
+    /// <summary>
     /// How connectors reach user-supplied URLs. Production keeps the defaults; in-process tests set
     /// <see cref="SafeHttpOptions.AllowLoopbackForTests"/> here to point connectors at fake networks on 127.0.0.1.
     /// </summary>
@@ -68,7 +74,7 @@ internal static class SwitchboardApp
         builder.Services.AddSingleton(settings.Time);
         builder.Services.AddSingleton(settings.Db);
         builder.Services.AddSingleton(settings);
-        builder.AddIngest();
+        builder.AddIngest(settings.Faults);
         builder.AddAuth();
         builder.AddAccess();
         builder.AddInbox();
@@ -133,9 +139,9 @@ internal static class SwitchboardApp
         }
     }
 
-    private static void AddIngest(this WebApplicationBuilder builder)
+    private static void AddIngest(this WebApplicationBuilder builder, IngestFaults? faults)
     {
-        builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddSingleton(new IngestQueue(faults));
         builder.Services.AddSingleton<InboxFeed>();
         builder.Services.AddHostedService<IngestWriter>();
     }

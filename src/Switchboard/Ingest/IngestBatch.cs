@@ -31,7 +31,7 @@ internal sealed record BatchResult(IReadOnlyList<IngestOutcome> Outcomes, IReadO
 internal static class IngestBatch
 {
     public static async Task<BatchResult> WriteAsync(Database db, DbConnection conn, IReadOnlyList<Post> posts, TimeProvider time, CancellationToken ct,
-        TopicIndex? topics = null, RoutingRuntime? routing = null)
+        TopicIndex? topics = null, RoutingRuntime? routing = null, IngestFaults? faults = null)
     {
         posts = [.. posts.Select(p => p.Storable())];
         var outcomes = new IngestOutcome[posts.Count];
@@ -203,6 +203,7 @@ internal static class IngestBatch
         }
 
         await topicMatches.FlushAsync(conn, tx);
+        faults?.Cross(FaultPoint.BeforeCommit, posts.Count);
         await tx.CommitAsync(ct);
         routingSession?.Committed();
         return new BatchResult(outcomes, touched, newConversations);

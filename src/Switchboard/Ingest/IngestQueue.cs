@@ -9,7 +9,7 @@ namespace Switchboard.Ingest;
 /// Each item carries a completion that is set only after its batch has COMMITTED, so a source acknowledges a
 /// delivery (HTTP 2xx, stream cursor) only when the post is durable.
 /// </summary>
-internal sealed class IngestQueue
+internal sealed class IngestQueue(IngestFaults? faults = null)
 {
     public const int Capacity = 10_000;
 
@@ -24,9 +24,13 @@ internal sealed class IngestQueue
 
     internal ChannelReader<Item> Reader => _channel.Reader;
 
+    /// <summary>The test hook (SWITCHBOARD_FAULTS) every stage of the ingest path reports to; null in production.</summary>
+    internal IngestFaults? Faults => faults;
+
     /// <summary>Enqueues a post and completes when it is stored (or found to be a duplicate).</summary>
     public async Task<IngestOutcome> IngestAsync(Post post, CancellationToken ct = default)
     {
+        faults?.Cross(FaultPoint.AfterReceive, 1);
         var done = new TaskCompletionSource<IngestOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _channel.Writer.WriteAsync(new Item(post, done), ct);
         return await done.Task.WaitAsync(ct);

@@ -52,7 +52,8 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
     private async Task CommitAsync(IReadOnlyList<IngestQueue.Item> items, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        var result = await IngestBatch.WriteAsync(db, conn, [.. items.Select(b => b.Post)], time, ct, topics, routing);
+        var result = await IngestBatch.WriteAsync(db, conn, [.. items.Select(b => b.Post)], time, ct, topics, routing, queue.Faults);
+        queue.Faults?.Cross(FaultPoint.AfterCommit, items.Count);
         for (var i = 0; i < items.Count; i++)
         {
             items[i].Done.TrySetResult(result.Outcomes[i]);

@@ -55,29 +55,42 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts the server in a fresh working folder with extra environment variables (e.g. a log level).</summary>
     public static Task<ServerProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
-        StartCoreAsync(Directory.CreateTempSubdirectory("switchboard-serve-").FullName, FreePort(), environment, extraArgs);
+        StartCoreAsync(new ServerStart(Directory.CreateTempSubdirectory("switchboard-serve-").FullName, FreePort()) { Environment = environment, Args = extraArgs });
 
-    private static async Task<ServerProcess> StartCoreAsync(string workDir, int port, IReadOnlyDictionary<string, string> environment, string[] extraArgs)
+    private static Task<ServerProcess> StartCoreAsync(string workDir, int port, IReadOnlyDictionary<string, string> environment, string[] extraArgs) =>
+        StartCoreAsync(new ServerStart(workDir, port) { Environment = environment, Args = extraArgs });
+
+    /// <summary>Starts the server as <paramref name="start"/> says (working folder, port, environment, entry point).</summary>
+    public static Task<ServerProcess> StartAsync(ServerStart start) => StartCoreAsync(start);
+
+    private static async Task<ServerProcess> StartCoreAsync(ServerStart start)
     {
-        var address = new Uri($"http://127.0.0.1:{port}");
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment)
+        var address = new Uri($"http://127.0.0.1:{start.Port}");
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = start.WorkDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in start.Environment)
         {
             psi.Environment[name] = value;
         }
 
-        foreach (var a in new[] { Repo.SwitchboardDll, "serve", "--urls", address.ToString().TrimEnd('/') }.Concat(extraArgs))
+        var dll = start.LoopbackConnectors ? typeof(TestServerEntry).Assembly.Location : Repo.SwitchboardDll;
+        foreach (var a in new[] { dll, "serve", "--urls", address.ToString().TrimEnd('/') }.Concat(start.Args))
         {
             psi.ArgumentList.Add(a);
         }
 
         var watch = Stopwatch.StartNew();
-        var server = new ServerProcess(Process.Start(psi)!, address, workDir);
+        var server = new ServerProcess(Process.Start(psi)!, address, start.WorkDir);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         while (watch.Elapsed < TimeSpan.FromSeconds(60))
         {
             if (server._process.HasExited)
             {
+                if (start.MayExitBeforeReady)
+                {
+                    await server._process.WaitForExitAsync();
+                    return server;
+                }
+
                 throw new InvalidOperationException("switchboard serve exited early:\n" + server.Log);
             }
 
@@ -126,6 +139,48 @@ internal sealed class ServerProcess : IAsyncDisposable
         return (await stdout).Trim();
     }
 
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768 and up): while the server is down, neither a client's
+    /// outgoing connection nor another test's "free port" can take it, so a restart binds where clients expect it.
+    /// </summary>
+    public static int PortOutsideEphemeralRange()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var l = new TcpListener(IPAddress.Loopback, port);
+                l.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 50)
+            {
+            }
+        }
+    }
+
+    /// <summary>Whether the process has ended (killed, crashed or exited).</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code once the process has ended (137 on Linux for SIGKILL).</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits until the process ends on its own; false when it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
@@ -153,4 +208,21 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         _process.Dispose();
     }
+}
+
+/// <summary>How to start a <see cref="ServerProcess"/>.</summary>
+internal sealed record ServerStart(string WorkDir, int Port)
+{
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Runs the test assembly's entry point (<see cref="TestServerEntry"/>) instead of switchboard.dll: the same server,
+    /// whose connectors may reach the fake networks this process serves on loopback.
+    /// </summary>
+    public bool LoopbackConnectors { get; init; }
+
+    /// <summary>A process that ends before it answers /healthz (a fault injected early) is returned, not an error.</summary>
+    public bool MayExitBeforeReady { get; init; }
+
+    public IReadOnlyList<string> Args { get; init; } = [];
 }

@@ -132,7 +132,7 @@ public class CrashTests(ITestOutputHelper output)
 
         var workDir = Directory.CreateTempSubdirectory("switchboard-crash-serve-").FullName;
         var db = Storage.Database.Sqlite(Path.Combine(workDir, "data", "switchboard.db"));
-        var port = PortOutsideEphemeralRange();
+        var port = ServerProcess.PortOutsideEphemeralRange();
         ServerProcess? server = await ServerProcess.StartInAsync(workDir, port);
         await server.RunCliAsync("user", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "admin", "--password", "a long passphrase");
         var token = await server.RunCliAsync("token", "create", "--user", "ops@example.com");
@@ -296,27 +296,6 @@ public class CrashTests(ITestOutputHelper output)
         }
 
         return [.. slots.OrderBy(s => s.Key).Select(s => s.Post)];
-    }
-
-    /// <summary>
-    /// A free port below Linux's ephemeral range (32768 and up): while the server is down, neither a client's
-    /// outgoing connection nor another test's "free port" can take it, so the restart binds where clients expect it.
-    /// </summary>
-    private static int PortOutsideEphemeralRange()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20_000, 32_000);
-            try
-            {
-                using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                l.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 50)
-            {
-            }
-        }
     }
 
     /// <summary>The 1-minute load average (Linux), printed beside start times: on a shared machine it explains most of them.</summary>

@@ -38,6 +38,9 @@ internal sealed class ConnectorContext(
     public TimeProvider Time => time;
     public SafeHttpOptions Http => http;
     public ConnectorOptions Options => options;
+
+    /// <summary>The ingest test hook (SWITCHBOARD_FAULTS); a stream connector reports after-ack once its cursor is saved.</summary>
+    public IngestFaults? Faults => queue.Faults;
     public ILogger Logger(string category) => logs.CreateLogger("Switchboard.Channels." + category);
 
     /// <summary>

@@ -81,6 +81,7 @@ internal sealed class JetstreamConnector(ConnectorContext context) : ConnectorRu
             while (batch.Count < MaxBatch && events.TryRead(out var e))
                 batch.Add(e);
             var delivered = 0;
+            var received = 0;
             pending.Clear();
             posts.Clear();
             foreach (var e in batch)
@@ -93,6 +94,7 @@ internal sealed class JetstreamConnector(ConnectorContext context) : ConnectorRu
                         var post = e.Post.ToPost();
                         posts.Add(post);
                         pending.Add(context.Enqueue(post, ct));
+                        received++;
                         break;
                     case JetstreamEventKind.PostUpdated:
                         delivered += await FlushAsync(account.Id, pending, posts, ct);
@@ -113,6 +115,7 @@ internal sealed class JetstreamConnector(ConnectorContext context) : ConnectorRu
                 var lag = committed is { } us ? context.Time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(us / 1000) : (TimeSpan?)null;
                 await context.Health.RecordSuccessAsync(account.Id, delivered,
                     committed?.ToString(CultureInfo.InvariantCulture), lag is { } l && l > TimeSpan.Zero ? l : TimeSpan.Zero, ct);
+                context.Faults?.Cross(FaultPoint.AfterAck, received);
             }
         }
     }

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Switchboard.Channels.Accounts;
 using Switchboard.Channels.Mastodon;
 using Switchboard.Channels.SafeHttp;
+using Switchboard.Ingest;
 using Switchboard.Posts;
 
 namespace Switchboard.Channels.Connectors;
@@ -285,6 +286,7 @@ internal sealed class MastodonConnector(ConnectorContext context) : ConnectorRun
             var now = context.Time.GetUtcNow();
             await context.Health.RecordSuccessAsync(account.Id, delivered, JsonSerializer.Serialize(cursor),
                 newest is { } n && n <= now ? now - n : null, ct);
+            context.Faults?.Cross(FaultPoint.AfterAck, posts.Count);
         }
         finally
         {

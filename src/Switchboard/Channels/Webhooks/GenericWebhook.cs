@@ -47,6 +47,6 @@ internal static class GenericWebhook
         }
         return posts.Count == 0
             ? deliveries.BadRequest(account, "no posts in the body: send one JSON object, or one per line")
-            : await deliveries.DeliverAsync(account, posts, ct);
+            : await deliveries.DeliverAsync(account, posts, request.HttpContext.Response, ct);
     }
 }

@@ -39,6 +39,6 @@ internal static class MetaWebhook
             return deliveries.BadRequest(account, error);
         return comments.Count == 0
             ? await deliveries.AcknowledgeAsync(account, "no new comments in this delivery", ct)
-            : await deliveries.DeliverAsync(account, [.. comments.Select(c => c.Post)], ct);
+            : await deliveries.DeliverAsync(account, [.. comments.Select(c => c.Post)], request.HttpContext.Response, ct);
     }
 }

@@ -35,7 +35,7 @@ internal static class SlackWebhook
             return await deliveries.AcknowledgeAsync(account, delivery.Ignored ?? "nothing to store", ct);
         if (account.Setting("bot_user_id") is { Length: > 0 } own && post.Author?.Id == own)
             return await deliveries.AcknowledgeAsync(account, "message from our own bot user", ct);
-        return await deliveries.DeliverAsync(account, [post], ct);
+        return await deliveries.DeliverAsync(account, [post], request.HttpContext.Response, ct);
     }
 
     internal static bool IsJsonObject(byte[] body)

@@ -68,9 +68,10 @@ internal sealed class WebhookDeliveries(Database db, ChannelAccountStore account
     /// Queues the posts and waits until they are committed (the network gets its 2xx only then), marks them and their
     /// conversations with the account (so a reply leaves through the same account), and counts the delivery in the
     /// account's health. A repeated delivery is a duplicate for the pipeline and the marking is idempotent, so a retry
-    /// after a crash between commit and marking completes the job.
+    /// after a crash between commit and marking completes the job. <paramref name="response"/> is where the answer (the
+    /// network's ack) goes, for the after-ack test hook (<see cref="IngestFaults"/>).
     /// </summary>
-    public async Task<IResult> DeliverAsync(ChannelAccount account, IReadOnlyList<Post> posts, CancellationToken ct)
+    public async Task<IResult> DeliverAsync(ChannelAccount account, IReadOnlyList<Post> posts, HttpResponse response, CancellationToken ct)
     {
         // Channel names are stored lower-case (Slack team ids are upper-case in events).
         posts = [.. posts.Select(p => p with { Channel = Posts.Channels.Normalize(p.Channel) })];
@@ -86,6 +87,7 @@ internal sealed class WebhookDeliveries(Database db, ChannelAccountStore account
             await RecordErrorAsync(account.Id, "delivery not stored: " + ex.Message, CancellationToken.None);
             return TypedResults.Problem("the delivery could not be stored; retry", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
+        ingest.Faults?.CrossAfterResponse(response, posts.Count);
         return TypedResults.Ok(new WebhookResponse(outcomes.Count(o => o == IngestOutcome.Stored), outcomes.Count(o => o == IngestOutcome.Duplicate)));
     }
 

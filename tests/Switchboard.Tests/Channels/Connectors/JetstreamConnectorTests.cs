@@ -1,10 +1,6 @@
 using System.Globalization;
-using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json.Nodes;
 using Dapper;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Switchboard.Channels.Connectors;
 using Switchboard.Tests.Infrastructure;
 using Xunit;
@@ -106,44 +102,8 @@ public sealed class JetstreamConnectorTests(ITestOutputHelper output)
         };
     }
 
-    /// <summary>
-    /// A Jetstream endpoint: /subscribe?wantedCollections=…&amp;cursor=… replays from the cursor (or from the start),
-    /// in bursts, and drops the connection (TCP reset, no close handshake) every <paramref name="dropEvery"/>.
-    /// </summary>
-    private static Task<FakeServer> ServeAsync(Script script, TimeSpan? dropEvery, List<string> queries) => FakeServer.StartAsync(app =>
-        app.Map("/subscribe", async (HttpContext ctx) =>
-        {
-            if (!ctx.WebSockets.IsWebSocketRequest)
-            {
-                ctx.Response.StatusCode = 400;
-                return;
-            }
-            lock (queries)
-                queries.Add(ctx.Request.QueryString.Value ?? "");
-            var cursor = long.TryParse(ctx.Request.Query["cursor"], out var c) ? c : 0;
-            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
-            var started = DateTime.UtcNow;
-            var i = script.Events.FindIndex(e => e.TimeUs >= cursor);
-            try
-            {
-                for (; i >= 0 && i < script.Events.Count; i++)
-                {
-                    if (dropEvery is { } drop && DateTime.UtcNow - started > drop)
-                    {
-                        ctx.Abort();
-                        return;
-                    }
-                    await socket.SendAsync(Encoding.UTF8.GetBytes(script.Events[i].Json), WebSocketMessageType.Text, true, ctx.RequestAborted);
-                    if (i % 20 == 0)
-                        await Task.Delay(10, ctx.RequestAborted);
-                }
-                // Caught up: stay connected and quiet, as the live stream does between events.
-                await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
-            {
-            }
-        }));
+    private static Task<FakeServer> ServeAsync(Script script, TimeSpan? dropEvery, List<string> queries) =>
+        FakeJetstream.ServeAsync(script.Events, dropEvery, queries);
 
     [Fact]
     public async Task A_stream_dropped_every_second_loses_and_duplicates_nothing()
