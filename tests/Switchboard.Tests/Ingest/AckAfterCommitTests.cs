@@ -34,8 +34,10 @@ public class AckAfterCommitTests(ITestOutputHelper output)
 {
     private const int Messages = 1_000;
     private const int Crashes = 3;
-    // Crash counts are drawn from 1..MaxCount: Crashes × MaxCount < Messages, so some message is always left to cross
-    // the point and every planned crash happens, whatever was replayed or retried before it.
+    // Crash counts are drawn from 1..MaxCount, well below Messages, so the first crash always happens. A later one may
+    // find every message stored already: a crash after commit or after ack comes after the whole batch that crossed
+    // the mark, so a run can store more than its count (the fake paces its stream to keep the connector's batches
+    // small). Such a run is reported and ends the crashing; the stream or the client is then finished as usual.
     private const int MaxCount = 200;
     private const string SeedVariable = "SWITCHBOARD_FAULTS_SEED";
     private const string ApiChannel = "facebook:1000000001";
@@ -47,7 +49,7 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         : Environment.TickCount;
 
     // Every point on SQLite. PostgreSQL only when asked (PostgresVariable=1): a case restarts a server four times, and
-    // on the shared 2-core machine a PostgreSQL case took about 50 s against 15-20 s on SQLite (docs/architecture.md).
+    // on the shared 2-core machine a PostgreSQL case takes 2-3 times as long as a SQLite one (docs/architecture.md).
     private const string PostgresVariable = "SWITCHBOARD_FAULTS_POSTGRES";
 
     private static readonly string[] Providers = Environment.GetEnvironmentVariable(PostgresVariable) == "1" ? ["sqlite", "postgres"] : ["sqlite"];
@@ -70,7 +72,9 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         // The fake checks each subscription before it sends anything: every post before the cursor asked for must be stored.
         var queries = new List<string>();
         var gaps = new List<string>();
-        await using var fake = await FakeJetstream.ServeAsync(stream.Events, null, queries, async cursor =>
+        // 10 events every 25 ms (400 a second): fast enough to finish in seconds, slow enough that the connector's
+        // batches stay small and a crash lands somewhere inside the stream rather than after one batch of hundreds.
+        await using var fake = await FakeJetstream.ServeAsync(stream.Events, null, queries, burst: 10, pauseMs: 25, subscribed: async cursor =>
         {
             if (cursor is not { } c)
                 return;
@@ -92,7 +96,9 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         {
             var crashed = await RunUntilCrashAsync(workDir, port, dbArgs, $"{point}:{plan[k]}", loopback: true,
                 () => JetstreamDoneAsync(db, accountId, last));
-            Assert.True(crashed, $"crash {k + 1} ({point}:{plan[k]}) did not happen");
+            Assert.True(crashed || k > 0, $"the first crash ({point}:{plan[k]}) did not happen");
+            if (!crashed)
+                break;
 
             // Nothing runs on the database now: the saved cursor must not be past any post that is not committed.
             var cursor = await CursorAsync(db, accountId);
@@ -114,7 +120,7 @@ public class AckAfterCommitTests(ITestOutputHelper output)
 
         output.WriteLine($"{queries.Count} subscriptions; {watch.Elapsed.TotalSeconds:F1} s in all");
         Assert.Empty(gaps);
-        Assert.True(queries.Count >= Crashes + 1, $"each run subscribed ({queries.Count} subscriptions)");
+        Assert.True(queries.Count >= 2, $"each run subscribed ({queries.Count} subscriptions)");
         await AssertStoredOnceAsync(db, "bluesky", stream.Uris, stream.Parent, stamped: true);
         Directory.Delete(workDir, recursive: true); // kept when an assertion above fails, to look into
     }
@@ -175,7 +181,9 @@ public class AckAfterCommitTests(ITestOutputHelper output)
                     deliveries ??= client.RunAsync(connections: 16, new Random(random.Next()));
                     return Task.FromResult(deliveries.IsCompleted);
                 });
-                Assert.True(crashed, $"crash {k + 1} ({point}:{plan[k]}) did not happen");
+                Assert.True(crashed || k > 0, $"the first crash ({point}:{plan[k]}) did not happen");
+                if (!crashed)
+                    break;
 
                 // Nothing runs on the database now, so nothing can store a post late: each answered with a 2xx is there.
                 var acknowledged = client.Acknowledged();
@@ -233,9 +241,10 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         await using (server)
         {
             var ended = await WaitAsync(async () => server.HasExited || await finished(), TimeSpan.FromSeconds(60));
+            Assert.True(ended, $"{fault}: neither crashed nor finished within 60 s:\n{server.Log}");
             if (!server.HasExited)
             {
-                output.WriteLine($"{fault}: no crash ({(ended ? "nothing left to do" : "timed out")})");
+                output.WriteLine($"{fault}: no crash, every message was stored before that count was reached");
                 return false;
             }
 
