@@ -124,9 +124,13 @@ public sealed class JetstreamConnectorTests(ITestOutputHelper output)
         await AssertStoredExactlyAsync(h, script);
         var health = await h.Health.GetAsync(account.Id);
         Assert.True(health!.Reconnects >= 2, $"the fake dropped the stream several times (reconnects: {health.Reconnects})");
-        Assert.True(queries.Count >= 3, "it reconnected");
-        Assert.All(queries, q => Assert.Contains("wantedCollections=app.bsky.feed.post", q, StringComparison.Ordinal));
-        Assert.Contains(queries.Skip(1), q => q.Contains("cursor=", StringComparison.Ordinal));
+        // The stream keeps being dropped and reopened while the test reads: work on a copy taken under the fake's lock.
+        string[] seen;
+        lock (queries)
+            seen = [.. queries];
+        Assert.True(seen.Length >= 3, "it reconnected");
+        Assert.All(seen, q => Assert.Contains("wantedCollections=app.bsky.feed.post", q, StringComparison.Ordinal));
+        Assert.Contains(seen.Skip(1), q => q.Contains("cursor=", StringComparison.Ordinal));
         Assert.Equal(script.Created.Count, health.Deliveries);
         output.WriteLine($"events {script.Events.Count}, posts {script.Created.Count}, edits {script.Edited.Count}, deletes {script.Deleted.Count}, reconnects {health.Reconnects}");
     }

@@ -25,6 +25,13 @@ public sealed class MastodonConnectorTests(ITestOutputHelper output)
         private readonly JsonObject _template;
         public readonly List<JsonObject> Notifications = [];
         public readonly List<string> Queries = [];
+
+        /// <summary>The queries so far; the connector keeps paging while the test reads them.</summary>
+        public string[] QueriesSoFar()
+        {
+            lock (Queries)
+                return [.. Queries];
+        }
         public int StreamConnections;
         public int WebSocketConnections;
         public Uri Base = null!;
@@ -227,12 +234,12 @@ public sealed class MastodonConnectorTests(ITestOutputHelper output)
         // (the second account on the same instance delivered nothing).
         Assert.Equal([(long?)account.Id], await conn.QueryAsync<long?>("SELECT DISTINCT account_id FROM messages WHERE channel = @channel", new { channel }));
         Assert.Equal([(long?)account.Id], await conn.QueryAsync<long?>("SELECT DISTINCT account_id FROM conversations WHERE channel = @channel", new { channel }));
-        Assert.Contains(instance.Queries, q => q.Contains("min_id=0", StringComparison.Ordinal));
-        Assert.Contains(instance.Queries, q => q.Contains("min_id=40", StringComparison.Ordinal));
-        Assert.Contains(instance.Queries, q => q.Contains("min_id=80", StringComparison.Ordinal));
+        Assert.Contains(instance.QueriesSoFar(), q => q.Contains("min_id=0", StringComparison.Ordinal));
+        Assert.Contains(instance.QueriesSoFar(), q => q.Contains("min_id=40", StringComparison.Ordinal));
+        Assert.Contains(instance.QueriesSoFar(), q => q.Contains("min_id=80", StringComparison.Ordinal));
         // Later backfills resume from the committed id, not from 0 again: 90 when the one run as the stream opens comes
         // before the fake adds 91–93, 92 when the streamed 91 and 92 were committed first.
-        Assert.Contains(instance.Queries, q => q.Contains("min_id=90", StringComparison.Ordinal) || q.Contains("min_id=92", StringComparison.Ordinal));
+        Assert.Contains(instance.QueriesSoFar(), q => q.Contains("min_id=90", StringComparison.Ordinal) || q.Contains("min_id=92", StringComparison.Ordinal));
         // The last mention can arrive through the backfill before the supervisor has written the reconnect and the
         // new stream has connected: wait for both (bounded) rather than reading them at that instant.
         await ConnectorHarness.WaitForAsync(async () => (await h.Health.GetAsync(account.Id))!.Reconnects >= 1 && instance.StreamConnections >= 2,
@@ -476,8 +483,8 @@ public sealed class MastodonConnectorTests(ITestOutputHelper output)
         lock (live.Streamed)
             streamedCount = live.Streamed.Count;
         Assert.True(streamedCount > total / 2, $"most mentions arrive on the stream ({streamedCount} of {total})");
-        Assert.Contains(instance.Queries, q => q.Contains("min_id=", StringComparison.Ordinal) && !q.Contains("min_id=0", StringComparison.Ordinal));
+        Assert.Contains(instance.QueriesSoFar(), q => q.Contains("min_id=", StringComparison.Ordinal) && !q.Contains("min_id=0", StringComparison.Ordinal));
         output.WriteLine($"mentions {produced} (stored {stored.Count}; {streamedCount} through a stream, {live.LeftBehind.Count} left behind at drops), " +
-            $"connections {live.Connections}, reconnects {health.Reconnects}, REST pages {instance.Queries.Count}");
+            $"connections {live.Connections}, reconnects {health.Reconnects}, REST pages {instance.QueriesSoFar().Length}");
     }
 }
