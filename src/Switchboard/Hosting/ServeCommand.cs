@@ -39,7 +39,11 @@ internal static class ServeCommand
                 CommonOptions.Database(parse.GetValue(db)),
                 parse.GetValue(urls)!,
                 parse.GetValue(demo),
-                TimeSpan.FromSeconds(parse.GetValue(interval)));
+                TimeSpan.FromSeconds(parse.GetValue(interval)))
+            {
+                // A malformed value stops the start with an error naming the variable (a CliException).
+                Faults = IngestFaults.FromEnvironment(),
+            };
             settings = adjust?.Invoke(settings) ?? settings;
             return await KeyRing.ReportingErrorsAsync(() => RunAsync(settings, ct), Console.Error);
         });

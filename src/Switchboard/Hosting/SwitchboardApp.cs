@@ -33,10 +33,11 @@ internal sealed record ServeSettings(Database Db, string Urls, bool Demo, TimeSp
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// TEST HOOK: the crash to inject on the ingest path (<see cref="IngestFaults"/>), from SWITCHBOARD_FAULTS; null,
-    /// and free, unless that variable is set. A malformed value stops the start with an error naming the variable.
+    /// TEST HOOK: the crash to inject on the ingest path (<see cref="IngestFaults"/>); null, and free, unless
+    /// `serve` read SWITCHBOARD_FAULTS (only that command reads it: the other commands that build settings, such as
+    /// `channels`, must not crash or refuse to start because of it).
     /// </summary>
-    public IngestFaults? Faults { get; init; } = IngestFaults.FromEnvironment();
+    public IngestFaults? Faults { get; init; }
 
     /// <summary>
     /// How connectors reach user-supplied URLs. Production keeps the defaults; in-process tests set
