@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Claims;
 using System.Text.Json;
 using Dapper;
+using Switchboard.Storage;
 
 namespace Switchboard.Audit;
 
@@ -29,7 +30,7 @@ internal static class AuditLog
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Task WriteAsync(DbConnection conn, DbTransaction? tx, AuditEntry entry, TimeProvider time) =>
-        conn.ExecuteAsync(
+        conn.ExecuteCachedAsync(
             """
             INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, before_json, after_json)
             VALUES (@at, @actorId, @actor, @action, @entity, @entityId, @before, @after)

@@ -51,7 +51,7 @@ internal static class IngestBatch
         for (var i = 0; i < posts.Count; i++)
         {
             var post = posts[i];
-            var exists = await conn.ExecuteScalarAsync<long?>(
+            var exists = await conn.ExecuteScalarCachedAsync<long?>(
                 "SELECT id FROM messages WHERE channel = @c AND external_id = @e",
                 new { c = post.Channel, e = post.Id }, tx);
             if (exists is not null)
@@ -73,12 +73,12 @@ internal static class IngestBatch
             long? conversationId = null;
             if (post.InReplyTo is not null)
             {
-                conversationId = await conn.ExecuteScalarAsync<long?>(
+                conversationId = await conn.ExecuteScalarCachedAsync<long?>(
                     "SELECT conversation_id FROM messages WHERE channel = @c AND external_id = @e",
                     new { c = post.Channel, e = post.InReplyTo }, tx);
             }
 
-            var orphanConversations = (await conn.QueryAsync<long>(
+            var orphanConversations = (await conn.QueryCachedAsync<long>(
                 "SELECT DISTINCT conversation_id FROM messages WHERE channel = @c AND in_reply_to = @e",
                 new { c = post.Channel, e = post.Id }, tx)).ToList();
             conversationId ??= orphanConversations.Count > 0 ? orphanConversations.Min() : null;
@@ -90,7 +90,7 @@ internal static class IngestBatch
                 routed = triage is null ? null : routingSession?.Route(post, triage, DateTimeOffset.FromUnixTimeMilliseconds(createdAt), topicNames);
                 var decision = routed?.Queue ?? (triage is null ? null : DepartmentRouting.Decide(triage, post.Channel));
                 long? teamId = decision is not null && teams.TryGetValue(decision.TeamSlug, out var t) ? t : null;
-                conversationId = await conn.ExecuteScalarAsync<long>(
+                conversationId = await conn.ExecuteScalarCachedAsync<long>(
                     """
                     INSERT INTO conversations (channel, root_external_id, author_id, team_id, status, priority, subject,
                         message_count, sentiment, intent, department, urgency, route_reason, created_at, last_message_at, updated_at,
@@ -121,7 +121,7 @@ internal static class IngestBatch
                 newConversations++;
             }
 
-            var messageId = await conn.ExecuteScalarAsync<long>(
+            var messageId = await conn.ExecuteScalarCachedAsync<long>(
                 """
                 INSERT INTO messages (channel, external_id, conversation_id, author_id, direction, text, lang, url, in_reply_to,
                     created_at, received_at, sentiment, sentiment_score, intent, department, urgency, influence, explain,
@@ -164,12 +164,12 @@ internal static class IngestBatch
             var merged = false;
             foreach (var orphan in orphanConversations.Where(o => o != conversationId))
             {
-                await conn.ExecuteAsync("UPDATE messages SET conversation_id = @to WHERE conversation_id = @from",
+                await conn.ExecuteCachedAsync("UPDATE messages SET conversation_id = @to WHERE conversation_id = @from",
                     new { to = conversationId, from = orphan }, tx);
-                await conn.ExecuteAsync("UPDATE message_topics SET conversation_id = @to WHERE conversation_id = @from",
+                await conn.ExecuteCachedAsync("UPDATE message_topics SET conversation_id = @to WHERE conversation_id = @from",
                     new { to = conversationId, from = orphan }, tx);
                 await MoveDependentsAsync(conn, tx, orphan, conversationId!.Value);
-                await conn.ExecuteAsync("DELETE FROM conversations WHERE id = @id", new { id = orphan }, tx);
+                await conn.ExecuteCachedAsync("DELETE FROM conversations WHERE id = @id", new { id = orphan }, tx);
                 touched.Remove(orphan);
                 newConversations--;
                 merged = true;
@@ -179,7 +179,7 @@ internal static class IngestBatch
             {
                 // The common case (a reply arriving after its parent) is one incremental update; only a post older than
                 // the conversation, a first inbound message, or a merge needs the full recomputation.
-                var (start, author) = await conn.QueryFirstAsync<(long CreatedAt, long? AuthorId)>(
+                var (start, author) = await conn.QueryFirstCachedAsync<(long CreatedAt, long? AuthorId)>(
                     $"""
                     UPDATE conversations SET message_count = message_count + 1,
                       last_message_at = {db.Greatest}(last_message_at, @created), updated_at = {db.Greatest}(updated_at, @now)
@@ -281,7 +281,7 @@ internal static class IngestBatch
             return null;
         }
 
-        return await conn.ExecuteScalarAsync<long>(
+        return await conn.ExecuteScalarCachedAsync<long>(
             """
             INSERT INTO authors (channel, external_id, handle, name, followers, verified)
             VALUES (@c, @e, @h, @n, @f, @v)

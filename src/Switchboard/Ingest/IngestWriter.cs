@@ -14,6 +14,18 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
 {
     public const int MaxBatch = 1000;
 
+    // The writer keeps one connection between batches, so the statements it compiled (CachedStatements on SQLite,
+    // Npgsql's automatic preparation on PostgreSQL) serve light traffic too, where each batch is a post or two. Any
+    // failure drops it: the next batch starts on a fresh connection.
+    private System.Data.Common.DbConnection? _conn;
+
+    public override void Dispose()
+    {
+        _conn?.Dispose();
+        _conn = null;
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<IngestQueue.Item>(MaxBatch);
@@ -51,8 +63,19 @@ internal sealed class IngestWriter(IngestQueue queue, Database db, InboxFeed fee
     /// <summary>Writes the items' posts in one transaction, then completes each item and tells the inbox.</summary>
     private async Task CommitAsync(IReadOnlyList<IngestQueue.Item> items, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
-        var result = await IngestBatch.WriteAsync(db, conn, [.. items.Select(b => b.Post)], time, ct, topics, routing, queue.Faults);
+        var conn = _conn ??= await db.OpenAsync(ct);
+        BatchResult result;
+        try
+        {
+            result = await IngestBatch.WriteAsync(db, conn, [.. items.Select(b => b.Post)], time, ct, topics, routing, queue.Faults);
+        }
+        catch
+        {
+            _conn = null;
+            await conn.DisposeAsync();
+            throw;
+        }
+
         queue.Faults?.Cross(FaultPoint.AfterCommit, items.Count);
         for (var i = 0; i < items.Count; i++)
         {

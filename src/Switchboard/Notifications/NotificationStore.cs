@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Switchboard.Storage;
 
 namespace Switchboard.Notifications;
 
@@ -10,7 +11,7 @@ namespace Switchboard.Notifications;
 internal static class NotificationStore
 {
     public static Task<long> AddAsync(DbConnection conn, DbTransaction? tx, long userId, string kind, long? conversationId, string text, TimeProvider time) =>
-        conn.ExecuteScalarAsync<long>(
+        conn.ExecuteScalarCachedAsync<long>(
             """
             INSERT INTO notifications (user_id, kind, conversation_id, text, created_at)
             VALUES (@userId, @kind, @conversationId, @text, @at) RETURNING id

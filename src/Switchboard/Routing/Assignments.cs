@@ -3,6 +3,7 @@ using Dapper;
 using Switchboard.Audit;
 using Switchboard.Notifications;
 using Switchboard.Sla;
+using Switchboard.Storage;
 
 namespace Switchboard.Routing;
 
@@ -11,22 +12,28 @@ namespace Switchboard.Routing;
 /// chosen agent with a conditional UPDATE (so two workers can never both claim it), or put it in the team's holding
 /// queue. The decision, with every candidate, replaces the assignment part of the route trace.
 /// </summary>
+/// <summary>What <see cref="Assignments.AssignAsync"/> did: the agent chosen (null: held, or nobody else) and the row after it.</summary>
+internal readonly record struct AssignmentResult(long? Agent, ConversationRow Row);
+
 internal static class Assignments
 {
-    /// <summary>The agent's user id, or null when the conversation is held (or a reassignment found nobody).</summary>
-    public static async Task<long?> AssignAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, string team,
+    /// <summary>
+    /// The agent's user id, or null when the conversation is held (or a reassignment found nobody), and the row as it
+    /// now stands (assignee, holding, trace), so the caller goes on without reading it again.
+    /// </summary>
+    public static async Task<AssignmentResult> AssignAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, ConversationRow row, string team,
         IReadOnlyList<string> skills, string? language, long? exclude)
     {
         var ws = ctx.Workspace;
         if (!ws.Teams.ContainsKey(team) || !ctx.Agents.TeamIds.ContainsKey(team))
-            return null;
+            return new(null, row);
         var now = ctx.Time.GetUtcNow();
-        long? sticky = row.AuthorId is null ? null : await conn.ExecuteScalarAsync<long?>(
+        long? sticky = row.AuthorId is null ? null : await conn.ExecuteScalarCachedAsync<long?>(
             """
             SELECT assignee_id FROM conversations WHERE author_id = @a AND id <> @id AND assignee_id IS NOT NULL
             ORDER BY last_message_at DESC LIMIT 1
             """, new { a = row.AuthorId, id = row.Id }, tx);
-        var cursor = await conn.ExecuteScalarAsync<long?>("SELECT position FROM routing_cursors WHERE team = @team", new { team }, tx) ?? -1;
+        var cursor = await conn.ExecuteScalarCachedAsync<long?>("SELECT position FROM routing_cursors WHERE team = @team", new { team }, tx) ?? -1;
         var request = new AssignmentRequest(ClockStore.Key(row.Id), team, skills, language,
             sticky is null ? null : AgentDirectory.Key(sticky.Value), exclude is null ? null : AgentDirectory.Key(exclude.Value));
         var decision = Assigner.Decide(request, ws, ctx.Agents.LoadsFor(team, ws, now), (int)cursor);
@@ -35,19 +42,19 @@ internal static class Assignments
         var nowMs = now.ToUnixTimeMilliseconds();
         if (chosen is { } agent)
         {
-            var claimed = await conn.ExecuteAsync(
+            var claimed = await conn.ExecuteCachedAsync(
                 """
                 UPDATE conversations SET assignee_id = @agent, assigned_at = @now, holding_since = NULL, updated_at = @now
                 WHERE id = @id AND COALESCE(assignee_id, 0) = @expected
                 """, new { agent, now = nowMs, id = row.Id, expected = row.AssigneeId ?? 0 }, tx);
-            if (claimed != 1)
-                return null; // someone else assigned it meanwhile: theirs stands
+            if (claimed != 1) // someone else assigned it meanwhile: theirs stands
+                return new(null, await ConversationRow.LoadAsync(ctx.Db, conn, tx, row.Id) ?? row);
             ctx.Agents.Assigned(agent, nowMs);
             if (exclude is { } previous)
                 ctx.Agents.Freed(previous);
             if (decision.RoundRobinCursor != cursor)
             {
-                await conn.ExecuteAsync(
+                await conn.ExecuteCachedAsync(
                     "INSERT INTO routing_cursors (team, position) VALUES (@team, @p) ON CONFLICT (team) DO UPDATE SET position = excluded.position",
                     new { team, p = (long)decision.RoundRobinCursor }, tx);
             }
@@ -56,7 +63,7 @@ internal static class Assignments
         }
         else if (exclude is null)
         {
-            await conn.ExecuteAsync("UPDATE conversations SET holding_since = COALESCE(holding_since, @now), updated_at = @now WHERE id = @id",
+            await conn.ExecuteCachedAsync("UPDATE conversations SET holding_since = COALESCE(holding_since, @now), updated_at = @now WHERE id = @id",
                 new { now = nowMs, id = row.Id }, tx);
         }
 
@@ -66,16 +73,18 @@ internal static class Assignments
             [.. decision.Candidates.Select(x => new CandidateDto(long.Parse(x.Agent, System.Globalization.CultureInfo.InvariantCulture),
                 ctx.Agents.ById.TryGetValue(long.Parse(x.Agent, System.Globalization.CultureInfo.InvariantCulture), out var u) ? u.Name : x.Agent,
                 x.Eligible, Math.Round(x.Score, 3), x.Load, x.Capacity, x.Excluded))]);
+        var traceJson = trace is null ? row.RouteTrace : (trace with { Assignment = assignment }).ToJson();
         if (trace is not null)
         {
-            await conn.ExecuteAsync("UPDATE conversations SET route_trace = @t WHERE id = @id",
-                new { t = (trace with { Assignment = assignment }).ToJson(), id = row.Id }, tx);
+            await conn.ExecuteCachedAsync("UPDATE conversations SET route_trace = @t WHERE id = @id", new { t = traceJson, id = row.Id }, tx);
         }
         await AuditLog.WriteAsync(conn, tx, AuditEntry.BySystem(ctx.Actor, chosen is null ? "conversation.hold" : "conversation.assign", "conversation",
             row.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), new { assignee = row.AssigneeId },
             new { assignee = chosen, reason = assignment.Reason }), ctx.Time);
         ctx.Touched.Add(row.Id);
-        return chosen;
+        return new(chosen, chosen is { } x
+            ? row with { AssigneeId = x, HoldingSince = null, RouteTrace = traceJson }
+            : row with { HoldingSince = exclude is null ? row.HoldingSince ?? nowMs : row.HoldingSince, RouteTrace = traceJson });
     }
 
     /// <summary>

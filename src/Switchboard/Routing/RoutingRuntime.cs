@@ -82,7 +82,7 @@ internal sealed class RoutingSession(SlaContext ctx, RoutingRuntime runtime)
         if (post.Outgoing)
         {
             ev = new Sla.AgentReplied(at, row.AssigneeId is { } a ? AgentDirectory.Key(a) : null);
-            await conn.ExecuteAsync(
+            await conn.ExecuteCachedAsync(
                 $"UPDATE conversations SET first_response_at = COALESCE(first_response_at, @at), last_outbound_at = {ctx.Db.Greatest}(COALESCE(last_outbound_at, 0), @at) WHERE id = @id",
                 new { at = at.ToUnixTimeMilliseconds(), id = row.Id }, tx);
         }
@@ -90,7 +90,7 @@ internal sealed class RoutingSession(SlaContext ctx, RoutingRuntime runtime)
         {
             ev = new CustomerMessaged(at);
             // The customer wrote: a resolved, snoozed or waiting conversation is open again, as its clock is.
-            await conn.ExecuteAsync(
+            await conn.ExecuteCachedAsync(
                 $"UPDATE conversations SET last_inbound_at = {ctx.Db.Greatest}(COALESCE(last_inbound_at, 0), @at), status = CASE WHEN status IN ('resolved', 'snoozed', 'pending') THEN 'open' ELSE status END, snoozed_until = NULL, updated_at = @now WHERE id = @id",
                 new { at = at.ToUnixTimeMilliseconds(), now = nowMs, id = row.Id }, tx);
         }
@@ -110,7 +110,7 @@ internal sealed class RoutingSession(SlaContext ctx, RoutingRuntime runtime)
             [.. d.Trace.Select(t => new RuleTraceDto(t.Rule, t.Matched, t.Reason))],
             new RouteDecisionDto(d.Team, routed.Queue.Priority, d.Labels, policy?.Name, d.Skills, d.RequireApproval, d.Notify, d.Crisis, d.Explain(), routed.Language),
             null, null);
-        await conn.ExecuteAsync(
+        await conn.ExecuteCachedAsync(
             "UPDATE conversations SET route_trace = @trace, requires_approval = @approval, sla_policy = @policy WHERE id = @id",
             new { trace = trace.ToJson(), approval = d.RequireApproval ? 1 : 0, policy = policy?.Name, id = row.Id }, tx);
         row = row with { RouteTrace = trace.ToJson() };
@@ -123,13 +123,13 @@ internal sealed class RoutingSession(SlaContext ctx, RoutingRuntime runtime)
         var events = new List<ConversationEvent> { new Assigned(at, d.Team, null), new PolicyChanged(at, d.SlaPolicy), new CustomerMessaged(at) };
         if (d.Crisis)
             events.Add(new CrisisStarted(at, "rule: " + string.Join(", ", d.MatchedRules)));
-        long? agent = null;
         if (ctx.Agents.TeamIds.ContainsKey(d.Team))
-            agent = await Assignments.AssignAsync(conn, tx, ctx, row, d.Team, d.Skills, routed.Language, null);
-        if (agent is { } a)
-            events.Add(new Assigned(at, d.Team, AgentDirectory.Key(a)));
-        var fresh = await ConversationRow.LoadAsync(ctx.Db, conn, tx, row.Id);
-        await ConversationRuntime.ApplyAsync(conn, tx, ctx, fresh!, events);
+        {
+            (var agent, row) = await Assignments.AssignAsync(conn, tx, ctx, row, d.Team, d.Skills, routed.Language, null);
+            if (agent is { } a)
+                events.Add(new Assigned(at, d.Team, AgentDirectory.Key(a)));
+        }
+        await ConversationRuntime.ApplyAsync(conn, tx, ctx, row, events);
     }
 
     IEnumerable<long> ResolveSimple(string target, string team) => target switch

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapper;
 using Switchboard.Routing.Configuration;
+using Switchboard.Storage;
 
 namespace Switchboard.Sla;
 
@@ -53,7 +54,7 @@ internal static class ClockStore
                 next = v;
         }
         var policy = s.Clocks.LastOrDefault(c => c.Active)?.Policy ?? s.Policy;
-        var n = await conn.ExecuteAsync(
+        var n = await conn.ExecuteCachedAsync(
             """
             UPDATE conversations SET sla_state = @state, sla_version = sla_version + 1, sla_policy = @policy,
               first_response_due_at = @fr, next_response_due_at = @nr, resolution_due_at = @res, next_due_at = @next
@@ -65,13 +66,13 @@ internal static class ClockStore
         var timer = ConversationClock.Earliest(s, ws);
         if (timer is null)
         {
-            await conn.ExecuteAsync("DELETE FROM sla_timers WHERE conversation_id = @id", new { id }, tx);
+            await conn.ExecuteCachedAsync("DELETE FROM sla_timers WHERE conversation_id = @id", new { id }, tx);
         }
         else
         {
             // Rewriting the row also drops any lease: the timer now describes the new state, and whoever held the
             // old one fails its own version check.
-            await conn.ExecuteAsync(
+            await conn.ExecuteCachedAsync(
                 """
                 INSERT INTO sla_timers (conversation_id, due_at, kind, policy, metric, level, lease_owner, lease_until, updated_at)
                 VALUES (@id, @due, @kind, @policy, @metric, @level, NULL, NULL, @now)

@@ -5,6 +5,7 @@ using Dapper;
 using Switchboard.Audit;
 using Switchboard.Notifications;
 using Switchboard.Routing;
+using Switchboard.Storage;
 
 namespace Switchboard.Sla;
 
@@ -28,6 +29,9 @@ internal static class ConversationRuntime
         var pending = new Queue<ConversationEvent>(events);
         var rounds = 0;
         var assignee = row.AssigneeId;
+        // Effects with a ledger key (warnings, escalations, reassignment, no-reply rules) may rewrite the route trace;
+        // until one runs, the row's trace is the stored one and need not be read again.
+        var traceRewritten = false;
         while (pending.Count > 0)
         {
             if (++rounds > MaxRounds * 4)
@@ -38,6 +42,7 @@ internal static class ConversationRuntime
             sink?.AddRange(effects);
             foreach (var e in effects)
             {
+                traceRewritten |= e.Key is not null;
                 foreach (var follow in await HandleAsync(conn, tx, ctx, row with { AssigneeId = assignee, TeamSlug = state.Team ?? row.TeamSlug }, e))
                 {
                     if (follow is Assigned a)
@@ -50,14 +55,17 @@ internal static class ConversationRuntime
             return false;
         ctx.TimersWritten = true;
         ctx.Touched.Add(row.Id);
-        await UpdateSlaTraceAsync(conn, tx, ctx, row.Id, state);
+        await UpdateSlaTraceAsync(conn, tx, ctx, row.Id, state, traceRewritten ? null : row.RouteTrace);
         return true;
     }
 
-    /// <summary>The SLA part of the trace: policy, calendar and each running clock's deadline with its reason.</summary>
-    static async Task UpdateSlaTraceAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, long id, ConversationClockState s)
+    /// <summary>
+    /// The SLA part of the trace: policy, calendar and each running clock's deadline with its reason.
+    /// <paramref name="stored"/> is the trace as stored when the caller knows it (null: read it).
+    /// </summary>
+    static async Task UpdateSlaTraceAsync(DbConnection conn, DbTransaction tx, SlaContext ctx, long id, ConversationClockState s, string? stored)
     {
-        var json = await conn.ExecuteScalarAsync<string?>("SELECT route_trace FROM conversations WHERE id = @id", new { id }, tx);
+        var json = stored ?? await conn.ExecuteScalarCachedAsync<string?>("SELECT route_trace FROM conversations WHERE id = @id", new { id }, tx);
         if (RouteTrace.Parse(json) is not { } trace)
             return;
         var policyName = s.Clocks.LastOrDefault(c => c.Active)?.Policy ?? ctx.Workspace.PolicyFor(s.Policy, s.Team)?.Name;
@@ -68,7 +76,9 @@ internal static class ConversationRuntime
                 : $"{c.Target.TotalMinutes:0.#} business min on calendar '{policy?.Calendar.Name}' ({policy?.Calendar.Zone.Id}) from {Since(c.RunningSince, policy?.Calendar.Zone)}"
                   + (c.Consumed > TimeSpan.Zero ? $", {c.Consumed.TotalMinutes:0.#} min already used" : ""))).ToList();
         var sla = new SlaTraceDto(policyName, policy?.Calendar.Name, policy?.Calendar.Zone.Id, deadlines);
-        await conn.ExecuteAsync("UPDATE conversations SET route_trace = @t WHERE id = @id", new { t = (trace with { Sla = sla }).ToJson(), id }, tx);
+        var updated = (trace with { Sla = sla }).ToJson();
+        if (updated != json)
+            await conn.ExecuteCachedAsync("UPDATE conversations SET route_trace = @t WHERE id = @id", new { t = updated, id }, tx);
     }
 
     // When a clock started, as the calendar's people read it ("Fri 4 Dec 18:53"): the trace is read by agents, and the
@@ -83,10 +93,9 @@ internal static class ConversationRuntime
         if (row is null || row.TeamSlug is null || row.AssigneeId is not null || row.HoldingSince is null)
             return false;
         var decision = RouteTrace.Parse(row.RouteTrace)?.Decision;
-        var agent = await Assignments.AssignAsync(conn, tx, ctx, row, row.TeamSlug, decision?.Skills ?? [], decision?.Language, null);
+        var (agent, fresh) = await Assignments.AssignAsync(conn, tx, ctx, row, row.TeamSlug, decision?.Skills ?? [], decision?.Language, null);
         if (agent is null)
             return false;
-        var fresh = (await ConversationRow.LoadAsync(ctx.Db, conn, tx, id))!;
         return await ApplyAsync(conn, tx, ctx, fresh, [new Assigned(ctx.Time.GetUtcNow(), row.TeamSlug, AgentDirectory.Key(agent.Value))]);
     }
 
@@ -104,7 +113,7 @@ internal static class ConversationRuntime
             return []; // event-time effects (started, met, resolved) are visible in the state and the trace
         var (policy, metric, level) = SplitKey(e.Key);
         var now = ctx.NowMs;
-        var effectId = await conn.ExecuteScalarAsync<long?>(
+        var effectId = await conn.ExecuteScalarCachedAsync<long?>(
             """
             INSERT INTO sla_effects (conversation_id, policy, metric, level, kind, due_at, fired_at, processed_by, reason)
             VALUES (@conv, @policy, @metric, @level, @kind, @due, @now, @by, @reason)
@@ -127,7 +136,7 @@ internal static class ConversationRuntime
             case EffectKind.Escalated:
                 {
                     var n = long.TryParse(level, CultureInfo.InvariantCulture, out var l) ? l : 1;
-                    await conn.ExecuteAsync(
+                    await conn.ExecuteCachedAsync(
                         $"UPDATE conversations SET escalation_level = {ctx.Db.Greatest}(escalation_level, @n), escalated_at = @now, updated_at = @now WHERE id = @id",
                         new { n, now, id = row.Id }, tx);
                     await NotifyAsync(conn, tx, ctx, row, effectId.Value, e.Targets, "escalation", $"Escalation level {n} on #{row.Id} “{row.Subject}”: {e.Reason}");
@@ -138,7 +147,7 @@ internal static class ConversationRuntime
                     if (row.AssigneeId is not { } current || row.TeamSlug is null)
                         return [];
                     var decision = RouteTrace.Parse(row.RouteTrace)?.Decision;
-                    var agent = await Assignments.AssignAsync(conn, tx, ctx, row, row.TeamSlug, decision?.Skills ?? [], decision?.Language, current);
+                    var (agent, _) = await Assignments.AssignAsync(conn, tx, ctx, row, row.TeamSlug, decision?.Skills ?? [], decision?.Language, current);
                     return agent is null ? [] : [new Assigned(ctx.Time.GetUtcNow(), row.TeamSlug, AgentDirectory.Key(agent.Value))];
                 }
             case EffectKind.NoReplyRuleDue:
@@ -206,7 +215,7 @@ internal static class ConversationRuntime
                 ctx.Agents.Freed(previous);
             var moved = (await ConversationRow.LoadAsync(ctx.Db, conn, tx, row.Id))!;
             var routed = RouteTrace.Parse(moved.RouteTrace)?.Decision;
-            var agent = await Assignments.AssignAsync(conn, tx, ctx, moved, moveTo!, d.Skills.Count > 0 ? d.Skills : routed?.Skills ?? [], routed?.Language, null);
+            var (agent, _) = await Assignments.AssignAsync(conn, tx, ctx, moved, moveTo!, d.Skills.Count > 0 ? d.Skills : routed?.Skills ?? [], routed?.Language, null);
             follow.Add(new Assigned(now, moveTo!, agent is { } a ? AgentDirectory.Key(a) : null));
         }
         if (rule.Then.SlaPolicy is { } policy)

@@ -48,7 +48,7 @@ internal sealed record ConversationRow(long Id, string Channel, long? AuthorId, 
     long SlaVersion, long? HoldingSince)
 {
     public static Task<ConversationRow?> LoadAsync(Database db, DbConnection conn, DbTransaction tx, long id) =>
-        conn.QueryFirstOrDefaultAsync<ConversationRow>(
+        conn.QueryFirstOrDefaultCachedAsync<ConversationRow>(
             $"""
             SELECT c.id AS Id, c.channel AS Channel, c.author_id AS AuthorId, c.team_id AS TeamId, t.slug AS TeamSlug, c.assignee_id AS AssigneeId,
               c.status AS Status, c.priority AS Priority, c.subject AS Subject, c.sentiment AS Sentiment, c.intent AS Intent,

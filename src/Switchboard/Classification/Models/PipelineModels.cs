@@ -20,7 +20,7 @@ internal static class PipelineModels
 
         foreach (var c in labels.Custom)
         {
-            await conn.ExecuteAsync(
+            await conn.ExecuteCachedAsync(
                 """
                 INSERT INTO message_labels (message_id, name, value, confidence, model_id)
                 VALUES (@messageId, @name, @value, @confidence, @modelId)
