@@ -92,6 +92,35 @@ public sealed class WebhookTests : IAsyncLifetime
         return await _client.SendAsync(request);
     }
 
+    /// <summary>Signs <paramref name="body"/> byte for byte as its provider would, so only its content can be refused.</summary>
+    private async Task<HttpResponseMessage> PostSignedBytesAsync(string provider, byte[] body)
+    {
+        var ts = Now();
+        var (path, type) = provider switch
+        {
+            "slack" => ($"/hooks/slack/{_slack}", "application/json"),
+            "meta" => ($"/hooks/meta/{_meta}", "application/json"),
+            _ => ($"/hooks/generic/{_generic}", "application/x-ndjson"),
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new(type);
+        switch (provider)
+        {
+            case "slack":
+                request.Headers.TryAddWithoutValidation(SlackSignature.TimestampHeader, ts);
+                request.Headers.TryAddWithoutValidation(SlackSignature.SignatureHeader, SlackSignature.Sign(SlackSecret, ts, body));
+                break;
+            case "meta":
+                request.Headers.TryAddWithoutValidation(HubSignature.Header, HubSignature.Sign(MetaSecret, body));
+                break;
+            default:
+                request.Headers.TryAddWithoutValidation(GenericSignature.TimestampHeader, ts);
+                request.Headers.TryAddWithoutValidation(GenericSignature.SignatureHeader, GenericSignature.Sign(GenericSecret, ts, body));
+                break;
+        }
+        return await _client.SendAsync(request);
+    }
+
     /// <summary>Everything a delivery could write: rows of every table it touches, and the health counters.</summary>
     private async Task<string> SnapshotAsync()
     {
@@ -263,6 +292,54 @@ public sealed class WebhookTests : IAsyncLifetime
 
         Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge, $"{kase}: {(int)response.StatusCode}");
         Assert.Equal(before, await SnapshotAsync());
+    }
+
+    /// <summary>
+    /// A correctly signed body that is not UTF-8 (JSON must be) is refused the same way by every provider: 400 with a
+    /// reason and nothing stored — also when the bad bytes sit in a field no reader looks at. Slack used to answer 200
+    /// ("ignored") to it, so the sender never learnt its delivery was broken.
+    /// </summary>
+    [Theory]
+    [InlineData("slack", "in the text")]
+    [InlineData("slack", "in a field nobody reads")]
+    [InlineData("meta", "in the text")]
+    [InlineData("meta", "in a field nobody reads")]
+    [InlineData("generic", "in the text")]
+    [InlineData("generic", "in a field nobody reads")]
+    public async Task A_signed_body_that_is_not_valid_utf8_is_refused_with_a_reason_by_every_provider(string provider, string where)
+    {
+        var before = await SnapshotAsync();
+        var valid = provider switch
+        {
+            "slack" => SlackMessage("1531421100.000100", "BADTEXT"),
+            "meta" => FacebookComment.Replace("Where is my refund?", "BADTEXT", StringComparison.Ordinal),
+            _ => """{"id":"u-1","channel":"forum","text":"BADTEXT","author":{"handle":"mia"}}""",
+        };
+        // A lone continuation byte, an overlong '/', an encoded surrogate and a truncated emoji.
+        byte[] invalid = [0xC3, 0x28, 0x20, 0xC0, 0xAF, 0x20, 0xED, 0xA0, 0x80, 0x20, 0xF0, 0x9F, 0x98];
+        var bytes = where == "in the text"
+            ? Splice(valid, "BADTEXT", invalid)
+            : Splice(valid[..^1] + ",\"unread\":\"NOTE\"}", "NOTE", invalid);
+        Assert.False(System.Text.Unicode.Utf8.IsValid(bytes));
+
+        using var response = await PostSignedBytesAsync(provider, bytes);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{provider}, {where}: {(int)response.StatusCode} {text}");
+        Assert.Contains("application/problem+json", response.Content.Headers.ContentType?.ToString() ?? "", StringComparison.Ordinal);
+        Assert.Contains("the body is not valid UTF-8", text, StringComparison.Ordinal);
+        Assert.Equal(before, await SnapshotAsync());
+
+        // The valid twin of the same body is stored: what is refused is the encoding, not the delivery.
+        using var twin = await PostSignedBytesAsync(provider, Encoding.UTF8.GetBytes(where == "in the text" ? valid : valid[..^1] + ",\"unread\":\"note\"}"));
+        Assert.Equal(HttpStatusCode.OK, twin.StatusCode);
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM messages"));
+    }
+
+    private static byte[] Splice(string body, string marker, byte[] bytes)
+    {
+        var at = body.IndexOf(marker, StringComparison.Ordinal);
+        return [.. Encoding.UTF8.GetBytes(body[..at]), .. bytes, .. Encoding.UTF8.GetBytes(body[(at + marker.Length)..])];
     }
 
     [Fact]

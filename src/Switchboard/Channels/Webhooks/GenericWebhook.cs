@@ -27,15 +27,9 @@ internal static class GenericWebhook
         if (!check.IsValid)
             return deliveries.Refuse(account, check);
 
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body);
-        }
-        catch (DecoderFallbackException)
-        {
-            return deliveries.BadRequest(account, "the body is not valid UTF-8");
-        }
+        if (deliveries.RefuseUnlessUtf8(account, body) is { } notUtf8)
+            return notUtf8;
+        var text = Encoding.UTF8.GetString(body);
         var posts = new List<Post>();
         foreach (var record in PostFiles.ReadJsonl(new StringReader(text)))
         {

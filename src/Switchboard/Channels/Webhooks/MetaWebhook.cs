@@ -34,6 +34,8 @@ internal static class MetaWebhook
         var check = HubSignature.Verify(body, request.Headers[HubSignature.Header], account.Secret("app_secret"));
         if (!check.IsValid)
             return deliveries.Refuse(account, check);
+        if (deliveries.RefuseUnlessUtf8(account, body) is { } notUtf8)
+            return notUtf8;
         var (comments, error) = MetaWebhookEvents.Read(body);
         if (error is not null)
             return deliveries.BadRequest(account, error);

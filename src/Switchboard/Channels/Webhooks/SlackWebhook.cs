@@ -25,6 +25,8 @@ internal static class SlackWebhook
             account.Secret("signing_secret"), deliveries.Time.GetUtcNow());
         if (!check.IsValid)
             return deliveries.Refuse(account, check);
+        if (deliveries.RefuseUnlessUtf8(account, body) is { } notUtf8)
+            return notUtf8;
         if (!IsJsonObject(body))
             return deliveries.BadRequest(account, "the body is not a JSON object");
 

@@ -65,6 +65,15 @@ internal sealed class WebhookDeliveries(Database db, ChannelAccountStore account
     }
 
     /// <summary>
+    /// 400 when a verified body is not UTF-8, which JSON must be (RFC 8259), else null. Checked on the whole body before
+    /// any parsing, the same for every provider: the JSON readers only notice bad bytes in a string they read, so a
+    /// body with them elsewhere was stored, and one with them in a Slack text was acknowledged with nothing stored —
+    /// either way the sender never learnt its delivery was broken.
+    /// </summary>
+    public IResult? RefuseUnlessUtf8(ChannelAccount account, byte[] body) =>
+        System.Text.Unicode.Utf8.IsValid(body) ? null : BadRequest(account, "the body is not valid UTF-8");
+
+    /// <summary>
     /// Queues the posts and waits until they are committed (the network gets its 2xx only then), marks them and their
     /// conversations with the account (so a reply leaves through the same account), and counts the delivery in the
     /// account's health. A repeated delivery is a duplicate for the pipeline and the marking is idempotent, so a retry
