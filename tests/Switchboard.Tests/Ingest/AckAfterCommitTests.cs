@@ -22,7 +22,8 @@ namespace Switchboard.Tests.Ingest;
 /// path — after receive, before commit, after commit, after ack — at several seeded random message counts, and
 /// restarted on the same database after each crash until every message is stored. Two sources: a Bluesky Jetstream
 /// account streaming 1,000 posts from a fake Jetstream (its ack is the saved cursor) and a client delivering 1,000
-/// posts to POST /api/posts and retrying each request until it gets a 2xx (its ack is the answer). Checked: every
+/// posts to POST /api/posts and retrying each request until it gets a 2xx (its ack is the answer;
+/// <see cref="RetryingSender"/>). Checked: every
 /// message stored exactly once, one conversation per thread with every reply in its parent's, every message stamped
 /// with the account it came through; a 2xx only for stored posts and a cursor never past an uncommitted post (at
 /// every crash, and on every reconnect as the fake sees it); <c>PRAGMA integrity_check</c> ok. Seeded and printed;
@@ -169,7 +170,10 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var client = new RetryingClient(http, bodies, [.. requests], giveUp.Token);
+        // Short backoff (10-250 ms): the crashes, not the waits, should bound the test's time.
+        var client = new RetryingSender(http, bodies, [.. requests], DeliveryEndpoint.PostsApi,
+            new RetryPolicy { FirstBackoff = TimeSpan.FromMilliseconds(10), MaxBackoff = TimeSpan.FromMilliseconds(250), AttemptTimeout = TimeSpan.FromSeconds(20) },
+            giveUp.Token);
         Task? deliveries = null;
         try
         {
@@ -178,7 +182,7 @@ public class AckAfterCommitTests(ITestOutputHelper output)
                 var crashed = await RunUntilCrashAsync(workDir, port, dbArgs, $"{point}:{plan[k]}", loopback: false, () =>
                 {
                     // The client starts once the first server is up, so its first requests are not all refused.
-                    deliveries ??= client.RunAsync(connections: 16, new Random(random.Next()));
+                    deliveries ??= client.RunAsync(connections: 16, random.Next());
                     return Task.FromResult(deliveries.IsCompleted);
                 });
                 Assert.True(crashed || k > 0, $"the first crash ({point}:{plan[k]}) did not happen");
@@ -186,7 +190,7 @@ public class AckAfterCommitTests(ITestOutputHelper output)
                     break;
 
                 // Nothing runs on the database now, so nothing can store a post late: each answered with a 2xx is there.
-                var acknowledged = client.Acknowledged();
+                var acknowledged = client.AcknowledgedPosts();
                 var stored = await StoredIdsAsync(db, ApiChannel);
                 var lost = acknowledged.Where(i => !stored.Contains(ids[i])).ToList();
                 Assert.True(lost.Count == 0, $"after crash {k + 1}, {lost.Count} posts answered with a 2xx are not stored, e.g. {ids[lost.FirstOrDefault()]}");
@@ -195,9 +199,9 @@ public class AckAfterCommitTests(ITestOutputHelper output)
 
             await using var server = await ServerProcess.StartAsync(new ServerStart(workDir, port) { Args = dbArgs });
             var finishing = Stopwatch.StartNew();
-            deliveries ??= client.RunAsync(connections: 16, new Random(random.Next()));
+            deliveries ??= client.RunAsync(connections: 16, random.Next());
             Assert.True(await Task.WhenAny(deliveries, Task.Delay(TimeSpan.FromSeconds(90))) == deliveries,
-                $"the client was not done within 90 s after the last restart ({client.Acknowledged().Count} acknowledged)");
+                $"the client was not done within 90 s after the last restart ({client.AcknowledgedPosts().Count} acknowledged)");
             await deliveries;
             output.WriteLine($"last run: ready after {server.ReadyAfter.TotalSeconds:F1} s, deliveries finished {finishing.Elapsed.TotalSeconds:F1} s later; load average {LoadAverage()}");
         }
@@ -209,9 +213,11 @@ public class AckAfterCommitTests(ITestOutputHelper output)
 
         output.WriteLine($"{client.Describe()}; {watch.Elapsed.TotalSeconds:F1} s in all");
         Assert.Empty(client.Refusals);
-        Assert.Equal(Messages, client.Acknowledged().Count);
+        Assert.Equal(Messages, client.AcknowledgedPosts().Count);
         // The server says "stored" for a post at most once, whichever of its sends carried it.
         Assert.InRange(client.ReportedStored, 0, Messages);
+        // None of these posts can fail on its own, so none may be parked as a dead letter and answered 2xx.
+        Assert.Equal(0, client.ReportedDeadLettered);
         await AssertStoredOnceAsync(db, ApiChannel, ids, [.. parent.Select(p => p < 0 ? null : ids[p])], stamped: false);
         Directory.Delete(workDir, recursive: true);
     }
@@ -458,83 +464,5 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         public List<string?> Parent { get; } = [];
 
         private List<int> Roots { get; } = [];
-    }
-
-    /// <summary>
-    /// Delivers the requests from several connections at once (so a reply often arrives before its parent) and retries
-    /// each until it gets a 2xx — after a connection failure, a timeout or a 5xx — with a short backoff, as a webhook
-    /// sender does. A 4xx is a refusal: not retried, and it fails the test.
-    /// </summary>
-    private sealed class RetryingClient(HttpClient http, string[] bodies, int[][] requests, CancellationToken giveUp)
-    {
-        private readonly int[] _acknowledged = new int[bodies.Length];
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _refusals = new();
-        private int _next;
-        private int _retries;
-        private int _stored;
-        private int _duplicates;
-
-        public IReadOnlyCollection<string> Refusals => _refusals;
-
-        /// <summary>The sum of <c>stored</c> over every 2xx.</summary>
-        public int ReportedStored => Volatile.Read(ref _stored);
-
-        public Task RunAsync(int connections, Random random)
-        {
-            var seeds = Enumerable.Range(0, connections).Select(_ => random.Next()).ToArray();
-            return Task.WhenAll(seeds.Select(s => Task.Run(() => ConnectionAsync(new Random(s)))));
-        }
-
-        /// <summary>The posts some 2xx answer covered.</summary>
-        public List<int> Acknowledged() => [.. Enumerable.Range(0, bodies.Length).Where(i => Volatile.Read(ref _acknowledged[i]) == 1)];
-
-        public string Describe() =>
-            $"{requests.Length} requests; {_retries} retries; answers said {_stored} stored, {_duplicates} duplicates";
-
-        private async Task ConnectionAsync(Random random)
-        {
-            int n;
-            while ((n = Interlocked.Increment(ref _next) - 1) < requests.Length && !giveUp.IsCancellationRequested)
-                await DeliverAsync(requests[n], random);
-        }
-
-        private async Task DeliverAsync(int[] posts, Random random)
-        {
-            var body = string.Join('\n', posts.Select(p => bodies[p]));
-            for (var attempt = 0; !giveUp.IsCancellationRequested; attempt++)
-            {
-                try
-                {
-                    using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-                    using var response = await http.PostAsync("/api/posts", content, giveUp);
-                    var text = await response.Content.ReadAsStringAsync(giveUp);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        using var answer = JsonDocument.Parse(text);
-                        Interlocked.Add(ref _stored, answer.RootElement.GetProperty("stored").GetInt32());
-                        Interlocked.Add(ref _duplicates, answer.RootElement.GetProperty("duplicates").GetInt32());
-                        foreach (var post in posts)
-                            Volatile.Write(ref _acknowledged[post], 1);
-                        return;
-                    }
-
-                    if ((int)response.StatusCode < 500)
-                    {
-                        _refusals.Enqueue($"{(int)response.StatusCode} {text}");
-                        return;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
-                catch (OperationCanceledException) when (!giveUp.IsCancellationRequested)
-                {
-                }
-
-                Interlocked.Increment(ref _retries);
-                var backoff = Math.Min(250, 10 << Math.Min(attempt, 5)) * (0.5 + random.NextDouble());
-                await Task.Delay(TimeSpan.FromMilliseconds(backoff), giveUp).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
     }
 }

@@ -143,12 +143,16 @@ public class CrashTests(ITestOutputHelper output)
         using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        var client = new MetaLikeClient(http, bodies, requests, seed, giveUp.Token);
+        // Like Meta: each request retried until a 2xx, with backoff from 20 ms to 1 s; 1 attempt in 50 waits only
+        // 1-40 ms for its answer, so the server often commits posts whose answer nobody reads.
+        var client = new RetryingSender(http, bodies, requests, DeliveryEndpoint.PostsApi,
+            new RetryPolicy { FirstBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromSeconds(1), AttemptTimeout = TimeSpan.FromSeconds(10), ShortTimeoutOneIn = 50 },
+            giveUp.Token);
 
         var ready = new List<TimeSpan>();
         var lost = new List<string>();
         var deliveries = Stopwatch.StartNew();
-        var fleet = client.RunAsync(connections);
+        var fleet = client.RunAsync(connections, seed);
         try
         {
             for (var k = 0; k < kills; k++)
@@ -338,113 +342,6 @@ public class CrashTests(ITestOutputHelper output)
 
         requests.Add([.. current]);
         return [.. requests];
-    }
-
-    /// <summary>
-    /// Sends like Meta's webhooks: each request is retried until it gets a 2xx — after a timeout (1 attempt in 50
-    /// waits only 1-40 ms, so the server often commits posts whose answer nobody reads), a connection failure or a
-    /// 5xx — with exponential backoff and jitter (Meta's hours compressed to 20 ms … 1 s). A 4xx is a refusal: not
-    /// retried, and it fails the test.
-    /// </summary>
-    private sealed class MetaLikeClient(HttpClient http, string[] bodies, int[][] requests, int seed, CancellationToken giveUp)
-    {
-        private readonly int[] _acknowledged = new int[bodies.Length];
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _refusals = new();
-        private int _next;
-        private int _answered;
-        private int _inFlight;
-        private int _timeouts;
-        private int _connectionFailures;
-        private int _serverErrors;
-        private int _reportedStored;
-        private int _reportedDuplicates;
-        private int _reportedDeadLettered;
-
-        /// <summary>Sends (posts of requests) answered with a 2xx so far.</summary>
-        public int Acknowledged => Volatile.Read(ref _answered);
-
-        public int InFlight => Volatile.Read(ref _inFlight);
-
-        /// <summary>The sum of <c>stored</c> over every 2xx: each post is stored once, so never more than the distinct posts.</summary>
-        public int ReportedStored => Volatile.Read(ref _reportedStored);
-
-        /// <summary>Posts the server parked in dead_letters yet answered 2xx for (none of these posts can fail on its own).</summary>
-        public int ReportedDeadLettered => Volatile.Read(ref _reportedDeadLettered);
-
-        public IReadOnlyCollection<string> Refusals => _refusals;
-
-        public Task RunAsync(int connections) =>
-            Task.WhenAll(Enumerable.Range(0, connections).Select(c => Task.Run(() => ConnectionAsync(new Random(seed + 1 + c)))));
-
-        /// <summary>The posts that at least one send got a 2xx for.</summary>
-        public List<int> AcknowledgedPosts() => [.. Enumerable.Range(0, bodies.Length).Where(i => Volatile.Read(ref _acknowledged[i]) == 1)];
-
-        public string Describe() =>
-            $"{Acknowledged} sends in {requests.Length} requests acknowledged (answers said {_reportedStored} stored, {_reportedDuplicates} duplicates); " +
-            $"requests retried after {_timeouts} timeouts, {_connectionFailures} connection failures, {_serverErrors} 5xx";
-
-        private async Task ConnectionAsync(Random random)
-        {
-            int n;
-            while ((n = Interlocked.Increment(ref _next) - 1) < requests.Length && !giveUp.IsCancellationRequested)
-            {
-                await DeliverAsync(requests[n], random);
-            }
-        }
-
-        private async Task DeliverAsync(int[] posts, Random random)
-        {
-            var body = string.Join('\n', posts.Select(p => bodies[p]));
-            for (var attempt = 0; !giveUp.IsCancellationRequested; attempt++)
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(giveUp);
-                timeout.CancelAfter(random.Next(50) == 0 ? TimeSpan.FromMilliseconds(random.Next(1, 40)) : TimeSpan.FromSeconds(10));
-                Interlocked.Increment(ref _inFlight);
-                try
-                {
-                    using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-                    using var response = await http.PostAsync("/api/posts", content, timeout.Token);
-                    var text = await response.Content.ReadAsStringAsync(timeout.Token);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        using var answer = JsonDocument.Parse(text);
-                        Interlocked.Add(ref _reportedStored, answer.RootElement.GetProperty("stored").GetInt32());
-                        Interlocked.Add(ref _reportedDuplicates, answer.RootElement.GetProperty("duplicates").GetInt32());
-                        Interlocked.Add(ref _reportedDeadLettered, answer.RootElement.GetProperty("deadLettered").GetInt32());
-                        foreach (var post in posts)
-                        {
-                            Volatile.Write(ref _acknowledged[post], 1);
-                        }
-
-                        Interlocked.Add(ref _answered, posts.Length);
-                        return;
-                    }
-
-                    if ((int)response.StatusCode < 500)
-                    {
-                        _refusals.Enqueue($"{string.Join(',', posts.Select(Id))}: {(int)response.StatusCode} {text}");
-                        return;
-                    }
-
-                    Interlocked.Increment(ref _serverErrors);
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref _connectionFailures);
-                }
-                catch (OperationCanceledException) when (!giveUp.IsCancellationRequested)
-                {
-                    Interlocked.Increment(ref _timeouts);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _inFlight);
-                }
-
-                var backoff = Math.Min(1_000, 20 << Math.Min(attempt, 6)) * (0.5 + random.NextDouble());
-                await Task.Delay(TimeSpan.FromMilliseconds(backoff), giveUp).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
     }
 
     private static Process Start(string file, string db)
