@@ -6,6 +6,7 @@ using Dapper;
 using Microsoft.AspNetCore.DataProtection;
 using Switchboard.Channels.Accounts;
 using Switchboard.Channels.Connectors;
+using Switchboard.Channels.Webhooks;
 using Switchboard.Hosting;
 using Switchboard.Ingest;
 using Switchboard.Storage;
@@ -20,15 +21,14 @@ namespace Switchboard.Tests.Ingest;
 /// The reliability plan's "ack after commit" test (docs/architecture.md, Durability): the server process is crashed
 /// by its own test hook (<see cref="IngestFaults"/>, SWITCHBOARD_FAULTS) at each of the four points of the ingest
 /// path — after receive, before commit, after commit, after ack — at several seeded random message counts, and
-/// restarted on the same database after each crash until every message is stored. Two sources: a Bluesky Jetstream
-/// account streaming 1,000 posts from a fake Jetstream (its ack is the saved cursor) and a client delivering 1,000
-/// posts to POST /api/posts and retrying each request until it gets a 2xx (its ack is the answer;
-/// <see cref="RetryingSender"/>). Checked: every
-/// message stored exactly once, one conversation per thread with every reply in its parent's, every message stamped
-/// with the account it came through; a 2xx only for stored posts and a cursor never past an uncommitted post (at
-/// every crash, and on every reconnect as the fake sees it); <c>PRAGMA integrity_check</c> ok. Seeded and printed;
-/// <see cref="SeedVariable"/> replays the same posts and crash counts. SQLite always, PostgreSQL too with
-/// <see cref="PostgresVariable"/>=1.
+/// restarted on the same database after each crash until every message is stored. Three sources: a Bluesky Jetstream
+/// account streaming 1,000 posts from a fake Jetstream (its ack is the saved cursor), and a client delivering 1,000
+/// posts to POST /api/posts, or signed to the generic webhook, retrying each request until it gets a 2xx (its ack is
+/// the answer; <see cref="RetryingSender"/>). Checked: every message stored exactly once, one conversation per thread
+/// with every reply in its parent's, every message stamped with the account it came through; a 2xx only for stored
+/// posts and a cursor never past an uncommitted post (at every crash, and on every reconnect as the fake sees it);
+/// <c>PRAGMA integrity_check</c> ok. Seeded and printed; <see cref="SeedVariable"/> replays the same posts and crash
+/// counts. SQLite always, PostgreSQL too with <see cref="PostgresVariable"/>=1.
 /// </summary>
 [Collection(nameof(RunsAlone))]
 public class AckAfterCommitTests(ITestOutputHelper output)
@@ -42,6 +42,7 @@ public class AckAfterCommitTests(ITestOutputHelper output)
     private const int MaxCount = 200;
     private const string SeedVariable = "SWITCHBOARD_FAULTS_SEED";
     private const string ApiChannel = "facebook:1000000001";
+    private const string WebhookChannel = "forum";
 
     private static readonly string[] Points = ["after-receive", "before-commit", "after-commit", "after-ack"];
 
@@ -58,6 +59,8 @@ public class AckAfterCommitTests(ITestOutputHelper output)
     public static IEnumerable<object[]> JetstreamCases => Providers.SelectMany(provider => Points.Select(p => new object[] { p, provider }));
 
     public static IEnumerable<object[]> ApiCases => JetstreamCases;
+
+    public static IEnumerable<object[]> WebhookCases => JetstreamCases;
 
     [Theory]
     [MemberData(nameof(JetstreamCases))]
@@ -132,47 +135,77 @@ public class AckAfterCommitTests(ITestOutputHelper output)
     {
         var watch = Stopwatch.StartNew();
         var random = Seeded(point, provider, "api");
-        var ids = Enumerable.Range(0, Messages).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        var parent = new int[Messages];
-        var bodies = new string[Messages];
-        for (var i = 0; i < Messages; i++)
-        {
-            parent[i] = i > 0 && random.NextDouble() < 0.3 ? random.Next(Math.Max(0, i - 100), i) : -1;
-            bodies[i] = JsonSerializer.Serialize(new
-            {
-                id = ids[i],
-                channel = ApiChannel,
-                text = $"comment {i}: where is my refund?",
-                created_at = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + i).ToString("o", CultureInfo.InvariantCulture),
-                in_reply_to = parent[i] < 0 ? null : ids[parent[i]],
-                author = new { id = "a" + random.Next(100).ToString(CultureInfo.InvariantCulture) },
-            });
-        }
-
-        var requests = new List<int[]>();
-        for (var i = 0; i < Messages;)
-        {
-            var size = Math.Min(random.Next(1, 6), Messages - i);
-            requests.Add([.. Enumerable.Range(i, size)]);
-            i += size;
-        }
-
+        var posts = new Deliveries(Messages, ApiChannel, random);
         var plan = Enumerable.Range(0, Crashes).Select(_ => random.Next(1, MaxCount + 1)).ToArray();
         var (workDir, db, dbArgs) = await DatabaseAsync(provider);
         var token = await TokenAsync(db);
-        var port = ServerProcess.PortOutsideEphemeralRange();
         output.WriteLine($"{point} on {provider}: crashes planned at messages {string.Join(", ", plan)}; setup {watch.Elapsed.TotalSeconds:F1} s");
 
+        await DeliverWhileCrashingAsync(point, plan, random, workDir, db, dbArgs, posts, DeliveryEndpoint.PostsApi,
+            http => http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token), rateLimited: false, watch);
+
+        await AssertStoredOnceAsync(db, ApiChannel, posts.Ids, posts.Parents, stamped: false);
+        Directory.Delete(workDir, recursive: true);
+    }
+
+    /// <summary>
+    /// The same for a signed webhook source: the generic webhook (HMAC-SHA256 of timestamp and body, signed again for
+    /// each attempt as a sender's retry is), whose ack is its 2xx too, but whose posts are also stamped with the
+    /// account after they are committed (a step a crash can cut off, which the redelivery must complete). The sender
+    /// retries 429 as networks do: the per-account limiter allows a burst of 200 deliveries a process, then 50 a second.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WebhookCases))]
+    public async Task A_signed_webhook_crashed_at_a_fault_point_answers_2xx_only_for_stored_posts_and_stores_each_once(string point, string provider)
+    {
+        const string secret = "generic-faults-secret-0123";
+        var watch = Stopwatch.StartNew();
+        var random = Seeded(point, provider, "webhook");
+        var posts = new Deliveries(Messages, WebhookChannel, random);
+        var plan = Enumerable.Range(0, Crashes).Select(_ => random.Next(1, MaxCount + 1)).ToArray();
+        var (workDir, db, dbArgs) = await DatabaseAsync(provider);
+        // The account's channel setting pins every post of it to that channel, as a generic source is set up.
+        var accountId = await CreateAccountAsync(db, workDir, "generic", "forum", new Dictionary<string, string> { ["channel"] = WebhookChannel },
+            new Dictionary<string, string> { ["secret"] = secret });
+        output.WriteLine($"{point} on {provider}: crashes planned at messages {string.Join(", ", plan)}; setup {watch.Elapsed.TotalSeconds:F1} s");
+
+        var endpoint = new DeliveryEndpoint(body =>
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/generic/{accountId}") { Content = new ByteArrayContent(bytes) };
+            request.Content.Headers.ContentType = new("application/x-ndjson");
+            request.Headers.TryAddWithoutValidation(GenericSignature.TimestampHeader, ts);
+            request.Headers.TryAddWithoutValidation(GenericSignature.SignatureHeader, GenericSignature.Sign(secret, ts, bytes));
+            return request;
+        }, ReportsDeadLetters: false);
+        await DeliverWhileCrashingAsync(point, plan, random, workDir, db, dbArgs, posts, endpoint, _ => { }, rateLimited: true, watch);
+
+        await AssertStoredOnceAsync(db, WebhookChannel, posts.Ids, posts.Parents, stamped: true);
+        Directory.Delete(workDir, recursive: true);
+    }
+
+    /// <summary>
+    /// Runs a <see cref="RetryingSender"/> of <paramref name="posts"/> (requests of 1-5 posts over 16 connections)
+    /// against a server crashed at <paramref name="point"/> at each count of <paramref name="plan"/> and restarted on
+    /// the same database, then against one without a fault until every request got its 2xx. After each crash, before
+    /// anything can redeliver, every post answered with a 2xx must be stored. <paramref name="rateLimited"/>: the
+    /// endpoint may answer 429, which the sender then retries (else a 429 is a refusal and fails the test).
+    /// </summary>
+    private async Task DeliverWhileCrashingAsync(string point, int[] plan, Random random, string workDir, Database db, string[] dbArgs,
+        Deliveries posts, DeliveryEndpoint endpoint, Action<HttpClient> authorize, bool rateLimited, Stopwatch watch)
+    {
+        var port = ServerProcess.PortOutsideEphemeralRange();
         using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2) })
         {
             BaseAddress = new Uri($"http://127.0.0.1:{port}"),
             Timeout = TimeSpan.FromSeconds(20),
         };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        authorize(http);
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         // Short backoff (10-250 ms): the crashes, not the waits, should bound the test's time.
-        var client = new RetryingSender(http, bodies, [.. requests], DeliveryEndpoint.PostsApi,
-            new RetryPolicy { FirstBackoff = TimeSpan.FromMilliseconds(10), MaxBackoff = TimeSpan.FromMilliseconds(250), AttemptTimeout = TimeSpan.FromSeconds(20) },
+        var client = new RetryingSender(http, posts.Bodies, posts.Requests, endpoint,
+            new RetryPolicy { FirstBackoff = TimeSpan.FromMilliseconds(10), MaxBackoff = TimeSpan.FromMilliseconds(250), AttemptTimeout = TimeSpan.FromSeconds(20), RetryTooManyRequests = rateLimited },
             giveUp.Token);
         Task? deliveries = null;
         try
@@ -191,9 +224,9 @@ public class AckAfterCommitTests(ITestOutputHelper output)
 
                 // Nothing runs on the database now, so nothing can store a post late: each answered with a 2xx is there.
                 var acknowledged = client.AcknowledgedPosts();
-                var stored = await StoredIdsAsync(db, ApiChannel);
-                var lost = acknowledged.Where(i => !stored.Contains(ids[i])).ToList();
-                Assert.True(lost.Count == 0, $"after crash {k + 1}, {lost.Count} posts answered with a 2xx are not stored, e.g. {ids[lost.FirstOrDefault()]}");
+                var stored = await StoredIdsAsync(db, posts.Channel);
+                var lost = acknowledged.Where(i => !stored.Contains(posts.Ids[i])).ToList();
+                Assert.True(lost.Count == 0, $"after crash {k + 1}, {lost.Count} posts answered with a 2xx are not stored, e.g. {posts.Ids[lost.FirstOrDefault()]}");
                 output.WriteLine($"crash {k + 1} at {point}:{plan[k],3} ({watch.Elapsed.TotalSeconds,5:F1} s): {acknowledged.Count,4} acknowledged, {stored.Count,4} stored");
             }
 
@@ -213,19 +246,17 @@ public class AckAfterCommitTests(ITestOutputHelper output)
 
         output.WriteLine($"{client.Describe()}; {watch.Elapsed.TotalSeconds:F1} s in all");
         Assert.Empty(client.Refusals);
-        Assert.Equal(Messages, client.AcknowledgedPosts().Count);
+        Assert.Equal(posts.Ids.Count, client.AcknowledgedPosts().Count);
         // The server says "stored" for a post at most once, whichever of its sends carried it.
-        Assert.InRange(client.ReportedStored, 0, Messages);
+        Assert.InRange(client.ReportedStored, 0, posts.Ids.Count);
         // None of these posts can fail on its own, so none may be parked as a dead letter and answered 2xx.
         Assert.Equal(0, client.ReportedDeadLettered);
-        await AssertStoredOnceAsync(db, ApiChannel, ids, [.. parent.Select(p => p < 0 ? null : ids[p])], stamped: false);
-        Directory.Delete(workDir, recursive: true);
     }
 
     /// <summary>The case's random source, from the run's seed (printed, and replayable with <see cref="SeedVariable"/>) and the case.</summary>
     private Random Seeded(string point, string provider, string source)
     {
-        var caseSeed = unchecked(BaseSeed + (Array.IndexOf(Points, point) * 7919) + (provider == "sqlite" ? 0 : 104_729) + (source == "api" ? 1 : 0));
+        var caseSeed = unchecked(BaseSeed + (Array.IndexOf(Points, point) * 7919) + (provider == "sqlite" ? 0 : 104_729) + source switch { "api" => 1, "webhook" => 2, _ => 0 });
         output.WriteLine($"seed {BaseSeed} (replay the same posts and crash counts with {SeedVariable}={BaseSeed}); case seed {caseSeed}");
         return new Random(caseSeed);
     }
@@ -292,15 +323,19 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         return (workDir, db, ["--db", db.IsSqlite ? db.Display["sqlite:".Length..] : db.ConnectionString]);
     }
 
-    /// <summary>A Jetstream account whose settings the server can read: written with the key ring it will use (./data/keys).</summary>
-    private static async Task<long> CreateJetstreamAccountAsync(Database db, string workDir, Uri endpoint)
+    private static Task<long> CreateJetstreamAccountAsync(Database db, string workDir, Uri endpoint) =>
+        CreateAccountAsync(db, workDir, ChannelAccountRules.BlueskyJetstream, "firehose",
+            new Dictionary<string, string> { ["endpoint"] = endpoint.AbsoluteUri }, new Dictionary<string, string>());
+
+    /// <summary>An account whose settings and secrets the server can read: written with the key ring it will use (./data/keys).</summary>
+    private static async Task<long> CreateAccountAsync(Database db, string workDir, string kind, string name,
+        Dictionary<string, string> settings, Dictionary<string, string> secrets)
     {
         var keys = Path.Combine(workDir, "data", "keys");
         var protection = DataProtectionProvider.Create(new DirectoryInfo(keys), b => KeyRing.Configure(b, keys, null));
         var store = new ChannelAccountStore(db, protection, TimeProvider.System);
         await using var conn = await db.OpenAsync();
-        return await store.CreateAsync(conn, null, ChannelAccountRules.BlueskyJetstream, "firehose",
-            new Dictionary<string, string> { ["endpoint"] = endpoint.AbsoluteUri }, new Dictionary<string, string>(), null);
+        return await store.CreateAsync(conn, null, kind, name, settings, secrets, null);
     }
 
     private static async Task<string> TokenAsync(Database db)
@@ -464,5 +499,58 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         public List<string?> Parent { get; } = [];
 
         private List<int> Roots { get; } = [];
+    }
+
+    /// <summary>
+    /// 1,000 posts for an HTTP source, as JSON lines of the post format: 30% reply to one of the 100 before them, so
+    /// threads are several levels deep; cut into requests of 1-5 posts in order.
+    /// </summary>
+    private sealed class Deliveries
+    {
+        public Deliveries(int count, string channel, Random random)
+        {
+            Channel = channel;
+            var ids = Enumerable.Range(0, count).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            var parents = new string?[count];
+            Bodies = new string[count];
+            for (var i = 0; i < count; i++)
+            {
+                var parent = i > 0 && random.NextDouble() < 0.3 ? random.Next(Math.Max(0, i - 100), i) : -1;
+                parents[i] = parent < 0 ? null : ids[parent];
+                Bodies[i] = JsonSerializer.Serialize(new
+                {
+                    id = ids[i],
+                    channel,
+                    text = $"comment {i}: where is my refund?",
+                    created_at = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + i).ToString("o", CultureInfo.InvariantCulture),
+                    in_reply_to = parents[i],
+                    author = new { id = "a" + random.Next(100).ToString(CultureInfo.InvariantCulture) },
+                });
+            }
+
+            var requests = new List<int[]>();
+            for (var i = 0; i < count;)
+            {
+                var size = Math.Min(random.Next(1, 6), count - i);
+                requests.Add([.. Enumerable.Range(i, size)]);
+                i += size;
+            }
+
+            Ids = ids;
+            Parents = parents;
+            Requests = [.. requests];
+        }
+
+        public string Channel { get; }
+
+        /// <summary>The external id of each post.</summary>
+        public IReadOnlyList<string> Ids { get; }
+
+        /// <summary>The id each post replies to, or null.</summary>
+        public IReadOnlyList<string?> Parents { get; }
+
+        public string[] Bodies { get; }
+
+        public int[][] Requests { get; }
     }
 }
