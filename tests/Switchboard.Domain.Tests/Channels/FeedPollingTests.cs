@@ -78,5 +78,22 @@ public class FeedPollingTests
         Assert.Equal(article.Id, comment.InReplyTo);
         Assert.Equal("Great post", comment.Text);
         Assert.Equal("Cy", comment.Author!.Name);
+        Assert.Equal("name:Cy", comment.Author.Id); // a name alone still keys the author, so it is stored and shown
+        Assert.Null(article.Author); // no author at all: none, rather than an empty one
+    }
+
+    [Theory]
+    [InlineData("<author><name>Ann</name><email>ann@b.example</email><uri>https://b.example/ann</uri></author>", "https://b.example/ann", "Ann")]
+    [InlineData("<author><name>Ann</name><email>ann@b.example</email></author>", "ann@b.example", "Ann")]
+    [InlineData("<author><name> Ann </name></author>", "name:Ann", "Ann")]
+    [InlineData("<author><email>ann@b.example</email></author>", "ann@b.example", "ann@b.example")]
+    [InlineData("<author><name>  </name></author>", null, null)]
+    public void An_atom_author_is_keyed_by_uri_then_email_then_name(string authorXml, string? id, string? name)
+    {
+        var atom = $"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>e1</id><title>T</title>{authorXml}</entry></feed>";
+        var post = FeedPosts.ToPost(FeedParser.Parse(atom).Feed!.Entries[0], "rss:https://b.example/feed");
+        Assert.Equal(id, post.Author?.Id);
+        if (id is not null)
+            Assert.Equal(name, post.Author!.Name?.Trim());
     }
 }

@@ -20,12 +20,15 @@ internal static class FeedPosts
             ? (body.Length > 0 ? title + "\n\n" + body : title)
             : (body.Length > 0 ? body : title ?? "");
         var author = entry.AuthorName ?? entry.Author;
+        // Blog commenters often have a name and nothing else (dc:creator, or an Atom author without email or uri). The
+        // name is then their key within this feed: without a key the author was not stored and showed as "unknown".
+        var key = entry.AuthorUri ?? entry.AuthorEmail ?? (string.IsNullOrWhiteSpace(author) ? null : "name:" + author.Trim());
         return new Post(
             Id: entry.DedupeKey,
             Channel: channel,
             Text: text,
             CreatedAt: entry.Published ?? entry.Updated,
-            Author: author is null && entry.AuthorEmail is null ? null : new Author(Id: entry.AuthorUri ?? entry.AuthorEmail, Name: author),
+            Author: key is null ? null : new Author(Id: key, Name: author),
             Url: entry.Link,
             InReplyTo: parentPostId ?? entry.InReplyTo);
     }
