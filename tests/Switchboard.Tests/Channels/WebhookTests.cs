@@ -336,6 +336,33 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM messages"));
     }
 
+    /// <summary>
+    /// Valid UTF-8 whose JSON escapes a lone surrogate ("\ud83d") cannot be read as text either: every provider refuses
+    /// it with the same reason. Slack acknowledged it (200, "ignored") while Meta refused it.
+    /// </summary>
+    [Theory]
+    [InlineData("slack")]
+    [InlineData("meta")]
+    [InlineData("generic")]
+    public async Task A_signed_body_with_an_escaped_lone_surrogate_is_refused_with_a_reason_by_every_provider(string provider)
+    {
+        var before = await SnapshotAsync();
+        var valid = provider switch
+        {
+            "slack" => SlackMessage("1531421100.000100", "BADTEXT"),
+            "meta" => FacebookComment.Replace("Where is my refund?", "BADTEXT", StringComparison.Ordinal),
+            _ => """{"id":"u-1","channel":"forum","text":"BADTEXT","author":{"handle":"mia"}}""",
+        };
+
+        using var response = await PostSignedBytesAsync(provider, Encoding.UTF8.GetBytes(valid.Replace("BADTEXT", "broken \\ud83d here", StringComparison.Ordinal)));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{provider}: {(int)response.StatusCode} {text}");
+        Assert.Contains("application/problem+json", response.Content.Headers.ContentType?.ToString() ?? "", StringComparison.Ordinal);
+        Assert.Contains("surrogate", text, StringComparison.Ordinal);
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
     private static byte[] Splice(string body, string marker, byte[] bytes)
     {
         var at = body.IndexOf(marker, StringComparison.Ordinal);

@@ -4,8 +4,11 @@ using Switchboard.Posts;
 
 namespace Switchboard.Channels.Slack;
 
-/// <summary>What a verified Slack Events API delivery means for Switchboard.</summary>
-internal sealed record SlackDelivery(string? EventId, string? Challenge, Post? Post, string? Ignored);
+/// <summary>
+/// What a verified Slack Events API delivery means for Switchboard. <see cref="Invalid"/> is set when the body could not
+/// be read (a string that is not Unicode): the caller refuses it, where <see cref="Ignored"/> is acknowledged.
+/// </summary>
+internal sealed record SlackDelivery(string? EventId, string? Challenge, Post? Post, string? Ignored, string? Invalid = null);
 
 /// <summary>
 /// Reads Slack Events API bodies (after <see cref="Webhooks.SlackSignature"/> accepted them): url_verification,
@@ -16,7 +19,7 @@ internal sealed record SlackDelivery(string? EventId, string? Challenge, Post? P
 internal static class SlackEvents
 {
     public static SlackDelivery Read(ReadOnlySpan<byte> body) =>
-        Webhooks.WebhookJson.Read(body, ReadRoot, reason => new SlackDelivery(null, null, null, reason));
+        Webhooks.WebhookJson.Read(body, ReadRoot, reason => new SlackDelivery(null, null, null, null, reason));
 
     private static SlackDelivery ReadRoot(JsonElement root)
     {

@@ -31,6 +31,8 @@ internal static class SlackWebhook
             return deliveries.BadRequest(account, "the body is not a JSON object");
 
         var delivery = SlackEvents.Read(body);
+        if (delivery.Invalid is { } invalid)
+            return deliveries.BadRequest(account, invalid);
         if (delivery.Challenge is { } challenge)
             return TypedResults.Text(challenge, "text/plain");
         if (delivery.Post is not { } post)

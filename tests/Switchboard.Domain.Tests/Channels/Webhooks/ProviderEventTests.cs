@@ -22,7 +22,7 @@ public class ProviderEventTests
         Assert.Null(SlackEvents.Read(Encoding.UTF8.GetBytes(body.Replace("\"user\":\"U1\"", "\"bot_id\":\"B1\"", StringComparison.Ordinal))).Post);
         Assert.Null(SlackEvents.Read(Encoding.UTF8.GetBytes(body.Replace("\"type\":\"message\"", "\"type\":\"message\",\"subtype\":\"message_changed\"", StringComparison.Ordinal))).Post);
         Assert.Equal("abc", SlackEvents.Read("""{"type":"url_verification","challenge":"abc"}"""u8).Challenge);
-        Assert.NotNull(SlackEvents.Read("{\"type\":"u8).Ignored);
+        Assert.NotNull(SlackEvents.Read("{\"type\":"u8).Invalid); // unreadable JSON is refused, not acknowledged
     }
 
     [Fact]

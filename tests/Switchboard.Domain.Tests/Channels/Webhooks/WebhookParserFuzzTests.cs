@@ -35,8 +35,10 @@ public sealed class WebhookParserFuzzTests(ITestOutputHelper output)
             {
                 case WebhookProvider.Slack:
                     var delivery = SlackEvents.Read(body);
-                    if (delivery.Post is null && delivery.Challenge is null && delivery.Ignored is null)
+                    if (delivery.Post is null && delivery.Challenge is null && delivery.Ignored is null && delivery.Invalid is null)
                         return "Slack: neither a post, a challenge nor a reason";
+                    if (delivery.Invalid is not null && (delivery.Post is not null || delivery.Challenge is not null))
+                        return "Slack: both invalid and a post or challenge";
                     delivery.Post?.Storable();
                     break;
                 case WebhookProvider.Meta:
