@@ -22,7 +22,12 @@ internal static class ServeCommand
             Description = "Seconds between demo mentions",
             DefaultValueFactory = _ => 1.5,
         };
+        var proxies = new Option<string>("--trusted-proxies")
+        {
+            Description = "Reverse proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed",
+        };
         var db = CommonOptions.Db();
+        cmd.Options.Add(proxies);
         cmd.Options.Add(demo);
         cmd.Options.Add(urls);
         cmd.Options.Add(db);
@@ -35,6 +40,17 @@ internal static class ServeCommand
                 return 2;
             }
 
+            TrustedProxies? trusted = null;
+            if (parse.GetValue(proxies) is { } list)
+            {
+                (trusted, var error) = TrustedProxies.Parse(list);
+                if (error is not null)
+                {
+                    await Console.Error.WriteLineAsync("error: --trusted-proxies: " + error);
+                    return 2;
+                }
+            }
+
             var settings = new ServeSettings(
                 CommonOptions.Database(parse.GetValue(db)),
                 parse.GetValue(urls)!,
@@ -43,6 +59,7 @@ internal static class ServeCommand
             {
                 // A malformed value stops the start with an error naming the variable (a CliException).
                 Faults = IngestFaults.FromEnvironment(),
+                TrustedProxies = trusted,
             };
             settings = adjust?.Invoke(settings) ?? settings;
             return await KeyRing.ReportingErrorsAsync(() => RunAsync(settings, ct), Console.Error);
@@ -59,6 +76,12 @@ internal static class ServeCommand
         {
             log.LogWarning("{Variable}={Fault}: this process will kill itself when that message crosses that point (a test hook)",
                 IngestFaults.Variable, faults);
+        }
+
+        if (settings.TrustedProxies is { } proxies)
+        {
+            log.LogInformation("Trusting X-Forwarded-For and X-Forwarded-Proto from {Proxies}",
+                string.Join(", ", proxies.Addresses.Select(a => a.ToString()).Concat(proxies.Networks.Select(n => n.ToString()))));
         }
 
         await SwitchboardApp.PrepareAsync(settings, log, ct);

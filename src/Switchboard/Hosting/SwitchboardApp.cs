@@ -39,6 +39,9 @@ internal sealed record ServeSettings(Database Db, string Urls, bool Demo, TimeSp
     /// </summary>
     public IngestFaults? Faults { get; init; }
 
+    /// <summary>The reverse proxies whose forwarded client address and scheme are believed; none unless configured.</summary>
+    public TrustedProxies? TrustedProxies { get; init; }
+
     /// <summary>
     /// How connectors reach user-supplied URLs. Production keeps the defaults; in-process tests set
     /// <see cref="SafeHttpOptions.AllowLoopbackForTests"/> here to point connectors at fake networks on 127.0.0.1.
@@ -96,6 +99,8 @@ internal static class SwitchboardApp
         }
 
         var app = builder.Build();
+        if (settings.TrustedProxies is { } proxies)
+            app.UseForwardedHeaders(proxies.Options());
         app.UseSecurityHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -157,23 +162,27 @@ internal static class SwitchboardApp
             StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
             ExceptionHandler = ctx =>
             {
-                SetSecurityHeaders(ctx.Response.Headers);
+                SetSecurityHeaders(ctx);
                 return Task.CompletedTask;
             },
         });
         app.Use(async (ctx, next) =>
         {
-            SetSecurityHeaders(ctx.Response.Headers);
+            SetSecurityHeaders(ctx);
             await next();
         });
     }
 
-    private static void SetSecurityHeaders(IHeaderDictionary h)
+    private static void SetSecurityHeaders(HttpContext ctx)
     {
+        var h = ctx.Response.Headers;
         h["X-Content-Type-Options"] = "nosniff";
         h["Referrer-Policy"] = "no-referrer";
         h["X-Frame-Options"] = "DENY";
-        h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains";
+        // Over HTTPS only (RFC 6797 §7.2): behind a TLS-terminating proxy that is the forwarded scheme, once the proxy
+        // is trusted (serve --trusted-proxies).
+        if (ctx.Request.IsHttps)
+            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains";
         // Scripts only from this origin: post content can never run. Inline styles are allowed for Blazor's
         // reconnection UI; they cannot execute code.
         h["Content-Security-Policy"] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
