@@ -61,10 +61,16 @@ internal static class CachedStatements
         return Task.FromResult(reader.Read() ? reader.GetRowParser<T>()(reader) : default);
     }
 
-    public static async Task<T> QueryFirstCachedAsync<T>(this DbConnection conn, string sql, object? param, DbTransaction? tx) =>
-        await conn.QueryFirstOrDefaultCachedAsync<T>(sql, param, tx) is { } row
-            ? row
+    // Not built on the OrDefault form: for a value type (a tuple) "no row" and "a default row" look the same there.
+    public static Task<T> QueryFirstCachedAsync<T>(this DbConnection conn, string sql, object? param, DbTransaction? tx)
+    {
+        if (Command(conn, sql, param, tx) is not { } cmd)
+            return conn.QueryFirstAsync<T>(sql, param, tx);
+        using var reader = cmd.ExecuteReader(CommandBehavior.SingleRow);
+        return reader.Read()
+            ? Task.FromResult(reader.GetRowParser<T>()(reader))
             : throw new InvalidOperationException("Sequence contains no elements");
+    }
 
     public static Task<List<T>> QueryCachedAsync<T>(this DbConnection conn, string sql, object? param, DbTransaction? tx)
     {

@@ -45,6 +45,9 @@ public sealed class CachedStatementsTests
         }
         Assert.Null(await conn.QueryFirstOrDefaultCachedAsync<Row>(one, new { id = 999L }, null));
         await Assert.ThrowsAsync<InvalidOperationException>(() => conn.QueryFirstCachedAsync<Row>(one, new { id = 999L }, null));
+        // A tuple (a value type) with no row throws too, as Dapper's QueryFirst does, rather than give a default tuple.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => conn.QueryFirstCachedAsync<(long, string?)>("SELECT id, name FROM t WHERE id = @id", new { id = 999L }, null));
+        Assert.Equal((13L, "naïve “13” 🙂"), await conn.QueryFirstCachedAsync<(long, string?)>("SELECT id, name FROM t WHERE id = @id", new { id = 13L }, null));
 
         const string many = "SELECT id, name FROM t WHERE flag = @flag ORDER BY id";
         Assert.Equal((await conn.QueryAsync<(long, string?)>(many, new { flag = 1 })).ToList(), await conn.QueryCachedAsync<(long, string?)>(many, new { flag = 1 }, null));
