@@ -81,23 +81,10 @@ public sealed class WebhookFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     {
         for (var attempt = 0; ; attempt++)
         {
-            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{provider.ToString().ToLowerInvariant()}/{account}") { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new(provider == WebhookProvider.Generic ? "application/x-ndjson" : "application/json");
-            switch (provider)
-            {
-                case WebhookProvider.Slack:
-                    request.Headers.TryAddWithoutValidation(SlackSignature.TimestampHeader, ts);
-                    request.Headers.TryAddWithoutValidation(SlackSignature.SignatureHeader, SlackSignature.Sign(SlackSecret, ts, body));
-                    break;
-                case WebhookProvider.Meta:
-                    request.Headers.TryAddWithoutValidation(HubSignature.Header, HubSignature.Sign(MetaSecret, body));
-                    break;
-                default:
-                    request.Headers.TryAddWithoutValidation(GenericSignature.TimestampHeader, ts);
-                    request.Headers.TryAddWithoutValidation(GenericSignature.SignatureHeader, GenericSignature.Sign(GenericSecret, ts, body));
-                    break;
-            }
+            request.Content.Headers.ContentType = new(WebhookSigning.ContentType(provider));
+            WebhookSigning.Sign(request, provider, provider switch { WebhookProvider.Slack => SlackSecret, WebhookProvider.Meta => MetaSecret, _ => GenericSecret },
+                WebhookSigning.Now(), body);
             using var response = await client.SendAsync(request);
             var text = await response.Content.ReadAsStringAsync();
             if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt >= 100)

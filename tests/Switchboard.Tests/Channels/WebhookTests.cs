@@ -5,6 +5,7 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Channels.Accounts;
 using Switchboard.Channels.Webhooks;
+using Switchboard.Tests.Channels.Webhooks;
 using Switchboard.Tests.Infrastructure;
 using Xunit;
 
@@ -95,29 +96,15 @@ public sealed class WebhookTests : IAsyncLifetime
     /// <summary>Signs <paramref name="body"/> byte for byte as its provider would, so only its content can be refused.</summary>
     private async Task<HttpResponseMessage> PostSignedBytesAsync(string provider, byte[] body)
     {
-        var ts = Now();
-        var (path, type) = provider switch
+        var (kind, account, secret) = provider switch
         {
-            "slack" => ($"/hooks/slack/{_slack}", "application/json"),
-            "meta" => ($"/hooks/meta/{_meta}", "application/json"),
-            _ => ($"/hooks/generic/{_generic}", "application/x-ndjson"),
+            "slack" => (WebhookProvider.Slack, _slack, SlackSecret),
+            "meta" => (WebhookProvider.Meta, _meta, MetaSecret),
+            _ => (WebhookProvider.Generic, _generic, GenericSecret),
         };
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new(type);
-        switch (provider)
-        {
-            case "slack":
-                request.Headers.TryAddWithoutValidation(SlackSignature.TimestampHeader, ts);
-                request.Headers.TryAddWithoutValidation(SlackSignature.SignatureHeader, SlackSignature.Sign(SlackSecret, ts, body));
-                break;
-            case "meta":
-                request.Headers.TryAddWithoutValidation(HubSignature.Header, HubSignature.Sign(MetaSecret, body));
-                break;
-            default:
-                request.Headers.TryAddWithoutValidation(GenericSignature.TimestampHeader, ts);
-                request.Headers.TryAddWithoutValidation(GenericSignature.SignatureHeader, GenericSignature.Sign(GenericSecret, ts, body));
-                break;
-        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{provider}/{account}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new(WebhookSigning.ContentType(kind));
+        WebhookSigning.Sign(request, kind, secret, Now(), body);
         return await _client.SendAsync(request);
     }
 

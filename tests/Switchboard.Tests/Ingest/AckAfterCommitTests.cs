@@ -10,7 +10,9 @@ using Switchboard.Channels.Webhooks;
 using Switchboard.Hosting;
 using Switchboard.Ingest;
 using Switchboard.Storage;
+using Switchboard.Tests.Channels;
 using Switchboard.Tests.Channels.Connectors;
+using Switchboard.Tests.Channels.Webhooks;
 using Switchboard.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -172,11 +174,9 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         var endpoint = new DeliveryEndpoint(body =>
         {
             var bytes = System.Text.Encoding.UTF8.GetBytes(body);
-            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
             var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/generic/{accountId}") { Content = new ByteArrayContent(bytes) };
-            request.Content.Headers.ContentType = new("application/x-ndjson");
-            request.Headers.TryAddWithoutValidation(GenericSignature.TimestampHeader, ts);
-            request.Headers.TryAddWithoutValidation(GenericSignature.SignatureHeader, GenericSignature.Sign(secret, ts, bytes));
+            request.Content.Headers.ContentType = new(WebhookSigning.ContentType(WebhookProvider.Generic));
+            WebhookSigning.Sign(request, WebhookProvider.Generic, secret, WebhookSigning.Now(), bytes);
             return request;
         }, ReportsDeadLetters: false);
         await DeliverWhileCrashingAsync(point, plan, random, workDir, db, dbArgs, posts, endpoint, _ => { }, rateLimited: true, watch);
