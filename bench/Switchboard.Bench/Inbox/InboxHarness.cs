@@ -49,7 +49,7 @@ internal static class InboxHarness
         return Measure(db, seed, rounds).GetAwaiter().GetResult();
     }
 
-    private static async Task Generate(Database db, int count, int seed, List<string> texts, DateTimeOffset now)
+    internal static async Task Generate(Database db, int count, int seed, List<string> texts, DateTimeOffset now)
     {
         await Migrator.MigrateAsync(db);
         await DemoWorkspace.SeedAsync(db, TimeProvider.System);
@@ -81,10 +81,18 @@ internal static class InboxHarness
         conv.Transaction = tx;
         conv.CommandText = """
             INSERT INTO conversations (id, channel, root_external_id, author_id, team_id, assignee_id, status, subject, message_count, urgency,
-                created_at, last_message_at, updated_at, next_due_at, escalation_level, holding_since)
-            VALUES ($id, 'mastodon', $root, $author, $team, $assignee, $status, $subject, 1, $urgency, $at, $at, $at, $due, $esc, $holding)
+                created_at, last_message_at, updated_at, next_due_at, escalation_level, holding_since, sentiment, sla_policy, first_response_at, resolved_at)
+            VALUES ($id, 'mastodon', $root, $author, $team, $assignee, $status, $subject, 1, $urgency, $at, $at, $at, $due, $esc, $holding,
+                $sentiment, 'standard', $first, $resolved)
             """;
-        string[] names = ["$id", "$root", "$author", "$team", "$assignee", "$status", "$subject", "$urgency", "$at", "$due", "$esc", "$holding"];
+        string[] names = ["$id", "$root", "$author", "$team", "$assignee", "$status", "$subject", "$urgency", "$at", "$due", "$esc", "$holding", "$sentiment", "$first", "$resolved"];
+        // The reports benchmark reads these too: a sentiment, a first reply for most, a resolution time for the
+        // resolved, and a first-response breach in the effect ledger for one in twelve.
+        string[] sentiments = ["negative", "neutral", "positive"];
+        using var breach = conn.CreateCommand();
+        breach.Transaction = tx;
+        breach.CommandText = "INSERT INTO sla_effects (conversation_id, policy, metric, level, kind, due_at, fired_at, processed_by, reason) VALUES ($conv, 'standard', 'first_response', 'breach', 'Breach', $at, $at, 'bench', 'bench')";
+        var (breachConv, breachAt) = (breach.Parameters.Add("$conv", SqliteType.Integer), breach.Parameters.Add("$at", SqliteType.Integer));
         var p = names.ToDictionary(n => n, n => conv.Parameters.Add(n, SqliteType.Text));
         using var msg = conn.CreateCommand();
         msg.Transaction = tx;
@@ -115,7 +123,16 @@ internal static class InboxHarness
             p["$due"].Value = open ? now.ToUnixTimeMilliseconds() + random.Next(-7_200_000, 14_400_000) : DBNull.Value;
             p["$esc"].Value = open && random.Next(50) == 0 ? 1 + random.Next(3) : 0;
             p["$holding"].Value = open && assignee is null && random.Next(10) == 0 ? at : DBNull.Value;
+            p["$sentiment"].Value = sentiments[random.Next(3)];
+            p["$first"].Value = random.Next(100) < 85 ? at + random.Next(30_000, 14_400_000) : DBNull.Value;
+            p["$resolved"].Value = status == "resolved" ? at + random.Next(600_000, 172_800_000) : DBNull.Value;
             conv.ExecuteNonQuery();
+            if (random.Next(12) == 0)
+            {
+                breachConv.Value = i;
+                breachAt.Value = at + 3_600_000;
+                breach.ExecuteNonQuery();
+            }
             m["$id"].Value = i;
             m["$ext"].Value = "r" + i.ToString(CultureInfo.InvariantCulture);
             m["$conv"].Value = i;
@@ -256,7 +273,7 @@ internal static class InboxHarness
         return (cutA > 0 ? a[..cutA] : a) + (cutB > 0 ? b[cutB..] : " " + b);
     }
 
-    private static List<string> LoadTexts(string shared)
+    internal static List<string> LoadTexts(string shared)
     {
         var texts = new List<string>();
         foreach (var file in new[] { Path.Combine(shared, "airline", "train.csv"), Path.Combine(shared, "twcs", "twcs_sample_5000.csv") })
@@ -271,7 +288,7 @@ internal static class InboxHarness
         return texts;
     }
 
-    private static string? FindSharedData()
+    internal static string? FindSharedData()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -285,15 +302,15 @@ internal static class InboxHarness
         return null;
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-    private static int IntArg(string[] args, string name, int fallback)
+    internal static int IntArg(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private static string? StringArg(string[] args, string name)
+    internal static string? StringArg(string[] args, string name)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;

@@ -31,6 +31,9 @@ internal static class Policies
 
     public const string Manager = "manager";
     public const string Admin = "admin";
+
+    /// <summary>KPIs and their export: managers, admins and the read-only analyst (the executive's role).</summary>
+    public const string Reports = "reports.read";
 }
 
 /// <summary>

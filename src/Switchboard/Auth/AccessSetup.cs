@@ -15,7 +15,8 @@ internal static class AccessSetup
             .AddPolicy(Policies.InboxRead, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser().RequireRole(Roles.All))
             .AddPolicy(Policies.InboxWrite, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser().RequireRole(Roles.Writers))
             .AddPolicy(Policies.Manager, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser().RequireRole(Roles.Admin, Roles.Manager))
-            .AddPolicy(Policies.Admin, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser().RequireRole(Roles.Admin));
+            .AddPolicy(Policies.Admin, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser().RequireRole(Roles.Admin))
+            .AddPolicy(Policies.Reports, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser().RequireRole(Roles.Admin, Roles.Manager, Roles.Analyst));
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddAntiforgery(o => o.HeaderName = AntiforgeryHeader);
     }

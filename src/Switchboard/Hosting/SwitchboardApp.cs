@@ -14,6 +14,7 @@ using Switchboard.Inbox;
 using Switchboard.Ingest;
 using Switchboard.Listening;
 using Switchboard.People;
+using Switchboard.Reports;
 using Switchboard.Routing;
 using Switchboard.Storage;
 
@@ -126,6 +127,7 @@ internal static class SwitchboardApp
         app.MapComposer(api);
         app.MapHandover(api);
         app.MapPeople(api);
+        app.MapReports(api);
         return app;
     }
 

@@ -68,6 +68,7 @@ internal static class ConversationActions
             UPDATE conversations SET status = @status, team_id = @team, assignee_id = @assignee, snoozed_until = @snoozed,
                    assigned_at = CASE WHEN @assigneeChanged = 1 THEN @assignedAt ELSE assigned_at END,
                    holding_since = CASE WHEN @assignee IS NOT NULL THEN NULL ELSE holding_since END,
+                   resolved_at = CASE WHEN @status <> 'resolved' THEN NULL WHEN status = 'resolved' THEN resolved_at ELSE @now END,
                    updated_at = @now
             WHERE id = @id
             """,

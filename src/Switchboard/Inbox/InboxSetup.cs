@@ -84,8 +84,10 @@ internal static class InboxSetup
         var s = InboxViews.ParseSort(sort) ?? InboxViews.DefaultSort(q);
         await using var conn = await db.OpenAsync(ct);
         var labels = Classification.Corrections.InboxLabelFilter.From(ctx.Request.Query);
+        // The page itself reports a malformed drill-down; its live refresh then shows the list without it.
+        var (drill, _) = Reports.ReportDrill.From(ctx.Request.Query, time.GetUtcNow());
         var scope = await AccessScope.LoadAsync(conn, ctx.User);
-        var page = await InboxViews.PageAsync(conn, new InboxListRequest(q, t, s, null, topic, labels), scope, time.GetUtcNow(), ct);
+        var page = await InboxViews.PageAsync(conn, new InboxListRequest(q, t, s, null, topic, labels, drill), scope, time.GetUtcNow(), ct);
         return new RazorComponentResult<ConversationList>(new
         {
             Page = page,

@@ -20,7 +20,7 @@ public sealed record TeamCount(long Id, string Slug, string Name, long Open);
 
 /// <summary>What a list page asks for: a queue, optionally one team, a sort and a cursor.</summary>
 public sealed record InboxListRequest(InboxQueue Queue, string? Team = null, InboxSort? Sort = null, string? Cursor = null,
-    long? Topic = null, Classification.Corrections.InboxLabelFilter? Labels = null);
+    long? Topic = null, Classification.Corrections.InboxLabelFilter? Labels = null, Reports.ReportDrill? Drill = null);
 
 /// <summary>Reads what the inbox sidebar and lists need, always within the user's access scope.</summary>
 internal static class InboxViews
@@ -57,7 +57,8 @@ internal static class InboxViews
             _ => new ConversationFilter(Team: r.Team),
         };
         f = f with { Scope = scope, Sort = r.Sort ?? DefaultSort(r.Queue), TopicId = r.Topic };
-        return r.Labels?.Apply(f) ?? f;
+        f = r.Labels?.Apply(f) ?? f;
+        return r.Drill?.Apply(f) ?? f;
     }
 
     /// <summary>Breaching soon is about deadlines, so it sorts by them unless asked otherwise.</summary>
@@ -76,7 +77,7 @@ internal static class InboxViews
 
     /// <summary>The topic and label filters of a request, as the list keeps them in its links (name → value).</summary>
     public static Dictionary<string, string?> ListFilters(IQueryCollection query) =>
-        Classification.Corrections.InboxLabelFilter.Keys.Append("topic")
+        Classification.Corrections.InboxLabelFilter.Keys.Append("topic").Concat(Reports.ReportDrill.Keys)
             .Where(k => !string.IsNullOrEmpty(query[k]))
             .ToDictionary(k => k, k => (string?)query[k].ToString());
 

@@ -91,7 +91,7 @@ internal sealed class RoutingSession(SlaContext ctx, RoutingRuntime runtime)
             ev = new CustomerMessaged(at);
             // The customer wrote: a resolved, snoozed or waiting conversation is open again, as its clock is.
             await conn.ExecuteCachedAsync(
-                $"UPDATE conversations SET last_inbound_at = {ctx.Db.Greatest}(COALESCE(last_inbound_at, 0), @at), status = CASE WHEN status IN ('resolved', 'snoozed', 'pending') THEN 'open' ELSE status END, snoozed_until = NULL, updated_at = @now WHERE id = @id",
+                $"UPDATE conversations SET last_inbound_at = {ctx.Db.Greatest}(COALESCE(last_inbound_at, 0), @at), status = CASE WHEN status IN ('resolved', 'snoozed', 'pending') THEN 'open' ELSE status END, snoozed_until = NULL, resolved_at = NULL, updated_at = @now WHERE id = @id",
                 new { at = at.ToUnixTimeMilliseconds(), now = nowMs, id = row.Id }, tx);
         }
         var events = new List<ConversationEvent>();

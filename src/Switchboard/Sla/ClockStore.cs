@@ -53,10 +53,12 @@ internal static class ClockStore
             if (d is { } v && (next is null || v < next))
                 next = v;
         }
+        // sla_policy is the policy that last applied: kept when the clocks stop (resolved), so reports still count the
+        // conversation as one under an SLA policy.
         var policy = s.Clocks.LastOrDefault(c => c.Active)?.Policy ?? s.Policy;
         var n = await conn.ExecuteCachedAsync(
             """
-            UPDATE conversations SET sla_state = @state, sla_version = sla_version + 1, sla_policy = @policy,
+            UPDATE conversations SET sla_state = @state, sla_version = sla_version + 1, sla_policy = COALESCE(@policy, sla_policy),
               first_response_due_at = @fr, next_response_due_at = @nr, resolution_due_at = @res, next_due_at = @next
             WHERE id = @id AND sla_version = @expectedVersion
             """,

@@ -62,7 +62,7 @@ internal sealed class SlaRuntime(Database db, ActiveRules rules, SlaSignal signa
             }
             if (newStatus != row.Status)
             {
-                await conn.ExecuteAsync("UPDATE conversations SET status = @s, holding_since = CASE WHEN @s = 'resolved' THEN NULL ELSE holding_since END, updated_at = @now WHERE id = @id",
+                await conn.ExecuteAsync("UPDATE conversations SET status = @s, holding_since = CASE WHEN @s = 'resolved' THEN NULL ELSE holding_since END, resolved_at = CASE WHEN @s = 'resolved' THEN @now END, updated_at = @now WHERE id = @id",
                     new { s = newStatus, now = nowMs, id }, tx);
             }
             await AuditLog.WriteAsync(conn, tx, AuditEntry.By(user, "conversation." + action, "conversation", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
