@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
 using Switchboard.Channels.Accounts;
 using Switchboard.Channels.Connectors;
 using Switchboard.Channels.Webhooks;
@@ -23,8 +25,9 @@ namespace Switchboard.Tests.Ingest;
 /// The reliability plan's "ack after commit" test (docs/architecture.md, Durability): the server process is crashed
 /// by its own test hook (<see cref="IngestFaults"/>, SWITCHBOARD_FAULTS) at each of the four points of the ingest
 /// path — after receive, before commit, after commit, after ack — at several seeded random message counts, and
-/// restarted on the same database after each crash until every message is stored. Three sources: a Bluesky Jetstream
-/// account streaming 1,000 posts from a fake Jetstream (its ack is the saved cursor), and a client delivering 1,000
+/// restarted on the same database after each crash until every message is stored. Four sources: a Bluesky Jetstream
+/// account streaming 1,000 posts from a fake Jetstream (its ack is the saved cursor), a Mastodon account backfilling
+/// and streaming 300 mentions from a fake instance (its ack is the saved cursor too), and a client delivering 1,000
 /// posts to POST /api/posts, or signed to the generic webhook, retrying each request until it gets a 2xx (its ack is
 /// the answer; <see cref="RetryingSender"/>). Checked: every message stored exactly once, one conversation per thread
 /// with every reply in its parent's, every message stamped with the account it came through; a 2xx only for stored
@@ -43,6 +46,11 @@ public class AckAfterCommitTests(ITestOutputHelper output)
     // small). Such a run is reported and ends the crashing; the stream or the client is then finished as usual.
     private const int MaxCount = 200;
     private const string SeedVariable = "SWITCHBOARD_FAULTS_SEED";
+
+    // The Mastodon case: 300 mentions, a third backfilled and the rest streamed; crashes at 1..100 land in either part.
+    private const int MastodonMessages = 300;
+    private const int MastodonBackfilled = 100;
+    private const int MastodonMaxCount = 100;
     private const string ApiChannel = "facebook:1000000001";
     private const string WebhookChannel = "forum";
 
@@ -63,6 +71,8 @@ public class AckAfterCommitTests(ITestOutputHelper output)
     public static IEnumerable<object[]> ApiCases => JetstreamCases;
 
     public static IEnumerable<object[]> WebhookCases => JetstreamCases;
+
+    public static IEnumerable<object[]> MastodonCases => JetstreamCases;
 
     [Theory]
     [MemberData(nameof(JetstreamCases))]
@@ -128,6 +138,109 @@ public class AckAfterCommitTests(ITestOutputHelper output)
         Assert.Empty(gaps);
         Assert.True(queries.Count >= 2, $"each run subscribed ({queries.Count} subscriptions)");
         await AssertStoredOnceAsync(db, "bluesky", stream.Uris, stream.Parent, stamped: true);
+        Directory.Delete(workDir, recursive: true); // kept when an assertion above fails, to look into
+    }
+
+    /// <summary>
+    /// The same for a Mastodon account (mentions), the other pulled source with a cursor: a fake instance on loopback
+    /// (<see cref="FakeMastodonInstance"/>) holds the first third of <see cref="MastodonMessages"/> mentions, which the
+    /// connector backfills over REST in pages of 40 (one commit and one cursor save a page), and creates the rest one
+    /// by one on its live stream (one commit and one save a mention) while the connector listens. Its ack is
+    /// the saved cursor, the last committed notification id; a crash can leave a streamed mention only in the REST
+    /// API, for the next run's backfill to find. 300 rather than 1,000: a streamed mention costs a commit, a stamp and
+    /// a cursor save of its own, so the 200 streamed take about 4 s, and crash counts up to 100 land in both parts.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MastodonCases))]
+    public async Task A_mastodon_connector_crashed_at_a_fault_point_stores_each_mention_once_and_never_saves_a_cursor_past_an_uncommitted_one(
+        string point, string provider)
+    {
+        var watch = Stopwatch.StartNew();
+        var random = Seeded(point, provider, "mastodon");
+        var instance = new FakeMastodonInstance(initial: 0);
+        var mentions = Enumerable.Range(1, MastodonMessages).Select(i => instance.Make(i)).ToList();
+        // Status ids are 1000 + the mention's number; 30% reply to one of the 50 before them, so threads are several
+        // levels deep and a page (newest first) often holds a reply ahead of its parent.
+        var ids = mentions.Select(n => (string)n["status"]!["id"]!).ToList();
+        var parents = new string?[MastodonMessages];
+        for (var i = 1; i < MastodonMessages; i++)
+        {
+            if (random.NextDouble() < 0.3)
+                parents[i] = ids[random.Next(Math.Max(0, i - 50), i)];
+            mentions[i]["status"]!["in_reply_to_id"] = parents[i];
+        }
+        instance.Notifications.AddRange(mentions.Take(MastodonBackfilled));
+        instance.Schedule(mentions.Skip(MastodonBackfilled), everyMs: 20);
+        var plan = Enumerable.Range(0, Crashes).Select(_ => random.Next(1, MastodonMaxCount + 1)).ToArray();
+        var (workDir, db, dbArgs) = await DatabaseAsync(provider);
+
+        // Before it answers a page, the fake checks the page's min_id (the connector's committed id, or the last id of
+        // the page it committed before): every mention up to it must be stored.
+        var gaps = new List<string>();
+        string channel = null!;
+        await using var fake = await FakeServer.StartAsync(app =>
+        {
+            app.MapGet("/api/v1/notifications", async (HttpContext ctx) =>
+            {
+                if (int.TryParse(ctx.Request.Query["min_id"], NumberStyles.None, CultureInfo.InvariantCulture, out var min) && min > 0)
+                {
+                    var stored = await StoredIdsAsync(db, channel);
+                    var missing = ids.Take(min).Where(id => !stored.Contains(id)).ToList();
+                    if (missing.Count > 0)
+                    {
+                        lock (gaps)
+                            gaps.Add($"page from min_id {min}: {missing.Count} earlier mentions not stored, e.g. {missing[0]}");
+                    }
+                }
+                return instance.Page(ctx);
+            });
+            app.MapGet("/api/v1/streaming/user/notification", instance.LiveStreamAsync);
+        });
+        instance.Base = fake.Address;
+        channel = MastodonConnector.Channel(fake.Address);
+        var accountId = await CreateAccountAsync(db, workDir, ChannelAccountRules.Mastodon, "brand mentions",
+            new Dictionary<string, string> { ["instance"] = fake.Address.AbsoluteUri },
+            new Dictionary<string, string> { ["access_token"] = FakeMastodonInstance.Token });
+        // A resumed account (cursor before mention 1): a first run with no cursor reads only the newest page by design.
+        var health = new ChannelHealthStore(db, TimeProvider.System);
+        await health.StartAsync(accountId, CancellationToken.None);
+        await health.RecordSuccessAsync(accountId, 0, "{\"notifications\":\"0\"}", null, CancellationToken.None);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // no handle of ours stays open on the server's file (see Release)
+        var port = ServerProcess.PortOutsideEphemeralRange();
+        output.WriteLine($"{point} on {provider}: crashes planned at messages {string.Join(", ", plan)}; setup {watch.Elapsed.TotalSeconds:F1} s");
+
+        for (var k = 0; k < plan.Length; k++)
+        {
+            var crashed = await RunUntilCrashAsync(workDir, port, dbArgs, $"{point}:{plan[k]}", loopback: true,
+                async () => await MastodonCursorAsync(db, accountId) >= MastodonMessages);
+            Assert.True(crashed || k > 0, $"the first crash ({point}:{plan[k]}) did not happen");
+            if (!crashed)
+                break;
+
+            // Nothing runs on the database now: the saved cursor must not be past any mention that is not committed.
+            var cursor = await MastodonCursorAsync(db, accountId);
+            var stored = await StoredIdsAsync(db, channel);
+            var missing = ids.Take(cursor).Where(id => !stored.Contains(id)).ToList();
+            Assert.True(missing.Count == 0, $"after crash {k + 1} the cursor {cursor} is past {missing.Count} uncommitted mentions, e.g. {missing.FirstOrDefault()}");
+            output.WriteLine($"crash {k + 1} at {point}:{plan[k],3} ({watch.Elapsed.TotalSeconds,5:F1} s): {stored.Count,4} stored, cursor at mention {cursor,4}, " +
+                             $"{MastodonMessages - MastodonBackfilled - instance.Unpublished,4} streamed mentions created");
+        }
+
+        // The last run has no fault: it must store every mention, the streamed ones included.
+        await using (var server = await ServerProcess.StartAsync(new ServerStart(workDir, port) { LoopbackConnectors = true, Args = dbArgs }))
+        {
+            var finishing = Stopwatch.StartNew();
+            var done = await WaitAsync(async () => await MastodonCursorAsync(db, accountId) >= MastodonMessages, TimeSpan.FromSeconds(90));
+            Assert.True(done, $"the mentions were not all committed within 90 s after the last restart ({instance.Unpublished} not yet created):\n{server.Log}");
+            output.WriteLine($"last run: ready after {server.ReadyAfter.TotalSeconds:F1} s, mentions finished {finishing.Elapsed.TotalSeconds:F1} s later; load average {LoadAverage()}");
+        }
+
+        var pages = instance.QueriesSoFar();
+        output.WriteLine($"{pages.Length} pages, {instance.StreamConnections} stream connections; {watch.Elapsed.TotalSeconds:F1} s in all");
+        Assert.Empty(gaps);
+        Assert.True(instance.StreamConnections >= 1, "the live stream was read");
+        Assert.True(pages.Length >= 3, $"the backfill paged through the first {MastodonBackfilled} mentions, 40 a page ({pages.Length} pages)");
+        await AssertStoredOnceAsync(db, channel, ids, parents, stamped: true);
         Directory.Delete(workDir, recursive: true); // kept when an assertion above fails, to look into
     }
 
@@ -256,7 +369,7 @@ public class AckAfterCommitTests(ITestOutputHelper output)
     /// <summary>The case's random source, from the run's seed (printed, and replayable with <see cref="SeedVariable"/>) and the case.</summary>
     private Random Seeded(string point, string provider, string source)
     {
-        var caseSeed = unchecked(BaseSeed + (Array.IndexOf(Points, point) * 7919) + (provider == "sqlite" ? 0 : 104_729) + source switch { "api" => 1, "webhook" => 2, _ => 0 });
+        var caseSeed = unchecked(BaseSeed + (Array.IndexOf(Points, point) * 7919) + (provider == "sqlite" ? 0 : 104_729) + source switch { "api" => 1, "webhook" => 2, "mastodon" => 3, _ => 0 });
         output.WriteLine($"seed {BaseSeed} (replay the same posts and crash counts with {SeedVariable}={BaseSeed}); case seed {caseSeed}");
         return new Random(caseSeed);
     }
@@ -348,6 +461,21 @@ public class AckAfterCommitTests(ITestOutputHelper output)
     }
 
     private static async Task<bool> JetstreamDoneAsync(Database db, long accountId, long last) => await CursorAsync(db, accountId) >= last;
+
+    /// <summary>The Mastodon account's saved cursor: the last committed notification id (0 when none).</summary>
+    private static async Task<int> MastodonCursorAsync(Database db, long accountId)
+    {
+        await using var conn = await db.OpenAsync();
+        try
+        {
+            var cursor = await conn.ExecuteScalarAsync<string?>("SELECT cursor FROM channel_health WHERE account_id = @accountId", new { accountId });
+            return int.TryParse(MastodonConnector.ReadCursor(cursor).GetValueOrDefault("notifications"), NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : 0;
+        }
+        finally
+        {
+            Release(conn);
+        }
+    }
 
     private static async Task<long> CursorAsync(Database db, long accountId)
     {
