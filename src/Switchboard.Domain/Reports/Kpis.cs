@@ -105,6 +105,9 @@ public sealed record MessageVolume(long Inbound, long Outbound)
 
 public sealed record TopicShare(long Id, string Name, long Messages, double Share);
 
+/// <summary>The previous period's totals, for the "compared with" line of each KPI.</summary>
+public sealed record KpiComparison(ReportPeriod Period, KpiRow Total, MessageVolume Messages);
+
 /// <summary>The KPIs of one period: totals, a row per day, per team, per agent and per channel.</summary>
 public sealed record KpiReport(
     ReportPeriod Period,
@@ -117,7 +120,11 @@ public sealed record KpiReport(
     IReadOnlyList<KpiRow> Teams,
     IReadOnlyList<KpiRow> Agents,
     IReadOnlyList<KpiRow> Channels,
-    IReadOnlyList<TopicShare> Topics);
+    IReadOnlyList<TopicShare> Topics)
+{
+    /// <summary>The same KPIs over the as many days before; null when not asked for.</summary>
+    public KpiComparison? Previous { get; init; }
+}
 
 /// <summary>The KPI arithmetic: pure, so every number on the page is tested without a database.</summary>
 public static class Kpis
@@ -154,6 +161,10 @@ public static class Kpis
             [.. topics.OrderByDescending(t => t.Messages).ThenBy(t => t.Name, StringComparer.Ordinal)
                 .Select(t => new TopicShare(t.Id, t.Name, t.Messages, topicTotal == 0 ? 0 : (double)t.Messages / topicTotal))]);
     }
+
+    /// <summary>The previous period's totals from its own facts (facts outside it are ignored, as in <see cref="Compute"/>).</summary>
+    public static KpiComparison Compare(ReportPeriod previous, TimeSpan responseTarget, IReadOnlyList<ConversationFact> facts, MessageVolume messages) =>
+        new(previous, Row("total", "All conversations", facts.Where(f => f.CreatedAt >= previous.Start && f.CreatedAt < previous.End), responseTarget), messages);
 
     static List<KpiRow> Group(IEnumerable<ConversationFact> facts, Func<ConversationFact, string> key, Func<ConversationFact, string> name, TimeSpan target) =>
         [.. facts.GroupBy(key, StringComparer.Ordinal)

@@ -24,6 +24,9 @@ public sealed record ReportPeriod(DateOnly From, DateOnly To, TimeZoneInfo Zone)
 
     public IEnumerable<DateOnly> Dates => Enumerable.Range(0, Days).Select(From.AddDays);
 
+    /// <summary>The as many days right before this period: what its numbers are compared with.</summary>
+    public ReportPeriod Previous => this with { From = From.AddDays(-Days), To = From.AddDays(-1) };
+
     /// <summary>The zone's calendar day of an instant.</summary>
     public DateOnly DayOf(DateTimeOffset t) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(t, Zone).DateTime);
 

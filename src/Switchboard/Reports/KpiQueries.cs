@@ -19,7 +19,12 @@ internal static class KpiQueries
         var facts = await FactsAsync(conn, scope, q, ct);
         var messages = await MessagesAsync(conn, scope, q, ct);
         var topics = await TopicsAsync(conn, scope, q, ct);
-        return Kpis.Compute(q.Period, q.ResponseTarget, facts, messages, topics);
+        var report = Kpis.Compute(q.Period, q.ResponseTarget, facts, messages, topics);
+        var before = q with { Period = q.Period.Previous };
+        return report with
+        {
+            Previous = Kpis.Compare(before.Period, q.ResponseTarget, await FactsAsync(conn, scope, before, ct), await MessagesAsync(conn, scope, before, ct)),
+        };
     }
 
     /// <summary>The WHERE clause on conversations `c` (joined to teams `t`) shared by every query of a report.</summary>

@@ -21,7 +21,8 @@ internal sealed record KpiReportDto(
     IReadOnlyList<KpiRowDto> Teams,
     IReadOnlyList<KpiRowDto> Agents,
     IReadOnlyList<KpiRowDto> Channels,
-    IReadOnlyList<TopicShare> Topics)
+    IReadOnlyList<TopicShare> Topics,
+    PreviousDto? Previous)
 {
     public static KpiReportDto Of(KpiReport r, ReportQuery q) => new(
         r.Period.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -40,8 +41,15 @@ internal sealed record KpiReportDto(
         [.. r.Teams.Select(KpiRowDto.Of)],
         [.. r.Agents.Select(KpiRowDto.Of)],
         [.. r.Channels.Select(KpiRowDto.Of)],
-        r.Topics);
+        r.Topics,
+        r.Previous is { } p
+            ? new PreviousDto(p.Period.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), p.Period.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                KpiRowDto.Of(p.Total), p.Messages.Inbound, p.Messages.Outbound)
+            : null);
 }
+
+/// <summary>The same totals over the as many days before the period.</summary>
+internal sealed record PreviousDto(string From, string To, KpiRowDto Total, long InboundMessages, long OutboundMessages);
 
 internal sealed record DurationDto(int Count, double? MedianSeconds, double? P90Seconds, int WithinTarget, double? ShareWithinTarget)
 {

@@ -114,6 +114,14 @@ public partial class ReportsTests
         Assert.Equal(new Dictionary<string, int> { ["2026-03-02"] = 0, ["2026-03-03"] = 3 }, days);
         Assert.Empty(await DrillAsync(admin, "from=2026-03-02&to=2026-03-02&zone=Pacific/Kiritimati"));
 
+        // The day after is compared with this one: the arrows' baseline is the as many days right before.
+        var nextDay = await KpisAsync(admin, "from=2026-03-03&to=2026-03-03");
+        Assert.Equal(0, nextDay.GetProperty("total").GetProperty("conversations").GetInt32());
+        var previous = nextDay.GetProperty("previous");
+        Assert.Equal(("2026-03-02", "2026-03-02"), (previous.GetProperty("from").GetString(), previous.GetProperty("to").GetString()));
+        Assert.Equal(3, previous.GetProperty("total").GetProperty("conversations").GetInt32());
+        Assert.Equal(20 * 60, previous.GetProperty("total").GetProperty("firstResponse").GetProperty("medianSeconds").GetDouble());
+
         // A manager sees their teams only; the analyst (the executive) everything; an agent no report at all.
         await conn.ExecuteAsync("DELETE FROM team_members WHERE user_id = (SELECT id FROM users WHERE email = 'maria@demo.switchboard.local') AND team_id = (SELECT id FROM teams WHERE slug = 'marketing')");
         using var maria = await server.ClientForAsync("maria@demo.switchboard.local");
