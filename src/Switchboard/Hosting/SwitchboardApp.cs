@@ -92,6 +92,7 @@ internal static class SwitchboardApp
         builder.AddComposer();
         builder.AddHandover();
         builder.AddPeople();
+        builder.AddReports();
         builder.Services.AddOpenApi();
         if (settings.Demo)
         {

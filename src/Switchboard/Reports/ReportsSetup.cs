@@ -14,6 +14,17 @@ namespace Switchboard.Reports;
 /// </summary>
 internal static class ReportsSetup
 {
+    /// <summary>The digest loop runs wherever background work runs (not in processes started with
+    /// SWITCHBOARD_SLA_SCHEDULER=0, which serve requests only).</summary>
+    public static void AddReports(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<DigestScheduler>();
+        if (Environment.GetEnvironmentVariable(Routing.RoutingSetup.SchedulerVariable) != "0")
+        {
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DigestScheduler>());
+        }
+    }
+
     public static void MapReports(this WebApplication app, RouteGroupBuilder api)
     {
         api.MapGet("/reports/kpis", KpisAsync).RequireAuthorization(Policies.Reports).WithTags("Reports")

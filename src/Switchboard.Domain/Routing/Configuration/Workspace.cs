@@ -23,6 +23,8 @@ internal sealed class Workspace
     public EscalationLadder? CrisisLadder { get; init; }
     /// <summary>Outbound webhook URLs by name (targets "webhook:NAME").</summary>
     public IReadOnlyDictionary<string, Uri> Webhooks { get; init; } = new Dictionary<string, Uri>();
+    /// <summary>Scheduled KPI digests (docs/reports.md), posted to <see cref="Webhooks"/>.</summary>
+    public IReadOnlyList<Reports.DigestSchedule> Digests { get; init; } = [];
 
     IReadOnlyDictionary<string, Team>? _teams;
     IReadOnlyList<RoutingRule>? _messageRules;

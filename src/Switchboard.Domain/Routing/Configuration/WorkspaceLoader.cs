@@ -30,7 +30,7 @@ internal static partial class WorkspaceLoader
 {
     public const int MaxBytes = 1 << 20;
 
-    static readonly string[] TopFields = ["version", "defaults", "calendars", "teams", "agents", "sla_policies", "ladders", "author_lists", "routing", "webhooks"];
+    static readonly string[] TopFields = ["version", "defaults", "calendars", "teams", "agents", "sla_policies", "ladders", "author_lists", "routing", "webhooks", "digests"];
     static readonly string[] Priorities = ["low", "normal", "high", "urgent"];
     static readonly string[] SpecialTargets = ["assignee", "team_lead", "team"];
 
@@ -424,6 +424,15 @@ internal static partial class WorkspaceLoader
                     rules.Add(rule);
             }
 
+            var digests = new List<Reports.DigestSchedule>();
+            seen.Clear();
+            foreach (var (node, path) in Items(top, "digests"))
+            {
+                var digest = Digest(node, path, teamNames, webhooks);
+                if (digest is not null && Name(digest.Name, path, node, seen, "digest"))
+                    digests.Add(digest);
+            }
+
             string? defaultTeam = null, defaultPolicy = null;
             EscalationLadder? crisis = null;
             if (top.TryGetValue("defaults", out var dn) && Fields(dn, "defaults", ["team", "sla_policy", "crisis_ladder"]) is { } d)
@@ -455,7 +464,66 @@ internal static partial class WorkspaceLoader
                 DefaultPolicy = defaultPolicy,
                 CrisisLadder = crisis,
                 Webhooks = webhooks,
+                Digests = digests,
             }, []);
+        }
+
+        static readonly string[] Weekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+
+        /// <summary>One `digests[i]`: a KPI report posted to a named webhook every day or week (docs/reports.md).</summary>
+        Reports.DigestSchedule? Digest(YamlNode node, string path, IReadOnlySet<string> teamNames, IReadOnlyDictionary<string, Uri> webhooks)
+        {
+            var f = Fields(node, path, ["name", "webhook", "every", "on", "at", "zone", "team"]);
+            if (f is null)
+                return null;
+            var before = _errors.Count;
+            var name = Str(f, "name", path, required: true);
+            var webhook = Str(f, "webhook", path, required: true);
+            if (webhook is not null && !webhooks.ContainsKey(webhook))
+                Error($"{path}.webhook", f["webhook"], $"unknown webhook '{webhook}' (name one from webhooks:)");
+            var every = Str(f, "every", path, required: true) switch
+            {
+                "day" => Reports.DigestEvery.Day,
+                "week" => Reports.DigestEvery.Week,
+                null => Reports.DigestEvery.Day,
+                var other => Fault(Reports.DigestEvery.Day, $"{path}.every", f["every"], $"unknown period '{other}' (day or week)"),
+            };
+            var weekday = DayOfWeek.Monday;
+            var on = Str(f, "on", path);
+            if (every == Reports.DigestEvery.Week)
+            {
+                if (on is null)
+                    Error($"{path}.on", f.GetValueOrDefault("on") ?? node, "a weekly digest needs the day it is sent (monday … sunday)");
+                else if (Array.IndexOf(Weekdays, on.ToLowerInvariant()) is var i and >= 0)
+                    weekday = (DayOfWeek)i;
+                else
+                    Error($"{path}.on", f["on"], $"unknown day '{on}' (monday … sunday)");
+            }
+            else if (on is not null)
+            {
+                Error($"{path}.on", f["on"], "only a weekly digest has a day; a daily one is sent every day");
+            }
+            var atText = Str(f, "at", path, required: true);
+            var at = TimeOnly.MinValue;
+            if (atText is not null && !TimeOnly.TryParseExact(atText, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out at))
+                Error($"{path}.at", f["at"], $"expected a time of day such as 08:00, not '{atText}'");
+            var zone = TimeZoneInfo.Utc;
+            var zoneId = Str(f, "zone", path);
+            if (zoneId is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out zone!))
+            {
+                Error($"{path}.zone", f["zone"], $"unknown time zone '{zoneId}' (use an IANA id such as Europe/Berlin)");
+                zone = TimeZoneInfo.Utc;
+            }
+            var team = Str(f, "team", path);
+            if (team is not null && !teamNames.Contains(team))
+                Error($"{path}.team", f["team"], $"unknown team '{team}'");
+            return _errors.Count > before || name is null || webhook is null ? null : new Reports.DigestSchedule(name, webhook, every, weekday, at, zone, team);
+        }
+
+        T Fault<T>(T fallback, string path, YamlNode node, string message)
+        {
+            Error(path, node, message);
+            return fallback;
         }
 
         AssignmentSelector Invalid(string path, YamlNode node, string message)
