@@ -27,7 +27,7 @@ internal sealed class DigestScheduler(Database db, ActiveRules rules, SlaSignal 
             var wait = Recheck;
             try
             {
-                var digests = (await rules.GetAsync(ct)).Workspace.Digests;
+                var digests = await DigestsAsync(ct);
                 foreach (var d in digests)
                 {
                     var now = time.GetUtcNow();
@@ -56,6 +56,18 @@ internal sealed class DigestScheduler(Database db, ActiveRules rules, SlaSignal 
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// The active configuration's digests. Before any version is active there are none: asking <see cref="ActiveRules"/>
+    /// then would seed the built-in version from this background loop, racing the first request that seeds it too.
+    /// </summary>
+    async Task<IReadOnlyList<DigestSchedule>> DigestsAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        if (await conn.ExecuteScalarAsync<long?>("SELECT id FROM rule_versions WHERE active = 1 ORDER BY id DESC LIMIT 1") is null)
+            return [];
+        return (await rules.GetAsync(conn, null, ct)).Workspace.Digests;
     }
 
     /// <summary>Claims and queues the digest's latest period; false when it was already sent (by any process).</summary>
