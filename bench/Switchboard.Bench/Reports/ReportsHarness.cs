@@ -80,6 +80,16 @@ internal static class ReportsHarness
                 }
             }
 
+            if (Environment.GetEnvironmentVariable("REPORTS_BREAKDOWN") == "1")
+            {
+                var sw2 = Stopwatch.StartNew();
+                var facts = await KpiQueries.FactsAsync(conn, scope, q, CancellationToken.None);
+                var tf = sw2.Elapsed.TotalMilliseconds;
+                sw2.Restart();
+                _ = Kpis.Compute(period, q.ResponseTarget, facts, new MessageVolume(0, 0), []);
+                Console.WriteLine($"    facts {tf:F0} ms, compute {sw2.Elapsed.TotalMilliseconds:F0} ms");
+            }
+
             var (bm, rm) = (Median(baseline), Median(report));
             Console.WriteLine($"| {days} d | {n:N0} | {bm:F1} | {rm:F1} | {rm / bm:F0}× |");
         }
