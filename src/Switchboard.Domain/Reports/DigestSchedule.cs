@@ -48,17 +48,6 @@ public sealed record DigestSchedule(string Name, string Webhook, DigestEvery Eve
     /// <summary>Whether the latest send is due now: reached, and missed by less than <see cref="Grace"/>.</summary>
     public bool IsDue(DateTimeOffset now) => now - Latest(now).SendAt <= Grace;
 
-    /// <summary>The instant of <see cref="At"/> on a local day: a time skipped by a DST change moves to the first valid
-    /// minute after it, a repeated one takes its first occurrence.</summary>
-    DateTimeOffset Local(DateOnly day)
-    {
-        var local = day.ToDateTime(At, DateTimeKind.Unspecified);
-        while (Zone.IsInvalidTime(local))
-        {
-            local = local.AddMinutes(15);
-        }
-
-        var offset = Zone.IsAmbiguousTime(local) ? Zone.GetAmbiguousTimeOffsets(local).Max() : Zone.GetUtcOffset(local);
-        return new DateTimeOffset(local, offset);
-    }
+    /// <summary>The send time on a local day (a time skipped by a DST change moves after it: <see cref="ReportPeriod.Instant"/>).</summary>
+    DateTimeOffset Local(DateOnly day) => ReportPeriod.Instant(day, At, Zone);
 }

@@ -30,19 +30,23 @@ public sealed record ReportPeriod(DateOnly From, DateOnly To, TimeZoneInfo Zone)
     /// <summary>The zone's calendar day of an instant.</summary>
     public DateOnly DayOf(DateTimeOffset t) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(t, Zone).DateTime);
 
+    /// <summary>Midnight of a day in the zone (see <see cref="Instant"/> for days whose midnight is skipped).</summary>
+    public DateTimeOffset StartOf(DateOnly day) => Instant(day, TimeOnly.MinValue, Zone);
+
     /// <summary>
-    /// Midnight of a day in the zone. Where a DST change skips midnight (e.g. America/Santiago), the day starts at the
-    /// first valid minute after it; where midnight repeats, at its first occurrence.
+    /// A wall-clock time of a day in a zone, as its people read it. A time a DST change skips (midnight in
+    /// America/Santiago, 02:30 in Paris) moves to the first valid quarter hour after it; a repeated one takes its first
+    /// occurrence.
     /// </summary>
-    public DateTimeOffset StartOf(DateOnly day)
+    public static DateTimeOffset Instant(DateOnly day, TimeOnly time, TimeZoneInfo zone)
     {
-        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        while (Zone.IsInvalidTime(local))
+        var local = day.ToDateTime(time, DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(local))
         {
             local = local.AddMinutes(15);
         }
 
-        var offset = Zone.IsAmbiguousTime(local) ? Zone.GetAmbiguousTimeOffsets(local).Max() : Zone.GetUtcOffset(local);
+        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
         return new DateTimeOffset(local, offset);
     }
 

@@ -16,14 +16,15 @@ internal static class KpiQueries
 {
     public static async Task<KpiReport> LoadAsync(DbConnection conn, AccessScope scope, ReportQuery q, CancellationToken ct)
     {
-        var facts = await FactsAsync(conn, scope, q, ct);
+        var names = await NamesAsync(conn, ct);
+        var facts = await FactsAsync(conn, scope, q, names, ct);
         var messages = await MessagesAsync(conn, scope, q, ct);
         var topics = await TopicsAsync(conn, scope, q, ct);
         var report = Kpis.Compute(q.Period, q.ResponseTarget, facts, messages, topics);
         var before = q with { Period = q.Period.Previous };
         return report with
         {
-            Previous = Kpis.Compare(before.Period, q.ResponseTarget, await FactsAsync(conn, scope, before, ct), await MessagesAsync(conn, scope, before, ct)),
+            Previous = Kpis.Compare(before.Period, q.ResponseTarget, await FactsAsync(conn, scope, before, names, ct), await MessagesAsync(conn, scope, before, ct)),
         };
     }
 
@@ -49,13 +50,19 @@ internal static class KpiQueries
         return string.Join(" AND ", where);
     }
 
-    public static async Task<IReadOnlyList<ConversationFact>> FactsAsync(DbConnection conn, AccessScope scope, ReportQuery q, CancellationToken ct)
+    /// <summary>Teams and people are few: their names come from two small maps instead of two joins per conversation.</summary>
+    sealed record Names(Dictionary<long, (long Id, string Slug, string Name)> Teams, Dictionary<long, string> People);
+
+    static async Task<Names> NamesAsync(DbConnection conn, CancellationToken ct) => new(
+        (await conn.QueryAsync<(long Id, string Slug, string Name)>(new CommandDefinition("SELECT id, slug, name FROM teams", cancellationToken: ct))).ToDictionary(t => t.Id),
+        (await conn.QueryAsync<(long Id, string Name)>(new CommandDefinition("SELECT id, display_name FROM users", cancellationToken: ct))).ToDictionary(u => u.Id, u => u.Name));
+
+    public static async Task<IReadOnlyList<ConversationFact>> FactsAsync(DbConnection conn, AccessScope scope, ReportQuery q, CancellationToken ct) =>
+        await FactsAsync(conn, scope, q, await NamesAsync(conn, ct), ct);
+
+    static async Task<IReadOnlyList<ConversationFact>> FactsAsync(DbConnection conn, AccessScope scope, ReportQuery q, Names names, CancellationToken ct)
     {
-        // Teams and people are few: their names come from two small maps instead of two joins per conversation.
-        var teams = (await conn.QueryAsync<(long Id, string Slug, string Name)>(new CommandDefinition("SELECT id, slug, name FROM teams", cancellationToken: ct)))
-            .ToDictionary(t => t.Id);
-        var people = (await conn.QueryAsync<(long Id, string Name)>(new CommandDefinition("SELECT id, display_name FROM users", cancellationToken: ct)))
-            .ToDictionary(u => u.Id, u => u.Name);
+        var (teams, people) = names;
 
         // Breaches are few too: one pass over the period's breach rows rather than three probes per conversation.
         var bp = new DynamicParameters();

@@ -118,10 +118,9 @@ public sealed record ReportDrill(ReportPeriod? Period, string? Channel, string? 
         var parts = new List<string>();
         if (Period is { } p)
         {
-            var zone = p.Zone.Id == "UTC" || p.Zone == TimeZoneInfo.Utc ? "UTC" : p.Zone.Id;
             parts.Add(p.From == p.To
-                ? $"started on {p.From:yyyy-MM-dd} ({zone})"
-                : $"started {p.From:yyyy-MM-dd} to {p.To:yyyy-MM-dd} ({zone})");
+                ? $"started on {p.From:yyyy-MM-dd} ({p.Zone.Id})"
+                : $"started {p.From:yyyy-MM-dd} to {p.To:yyyy-MM-dd} ({p.Zone.Id})");
         }
 
         if (Channel is not null)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Dapper;
+using Microsoft.AspNetCore.Mvc;
 using Switchboard.Api;
 using Switchboard.Auth;
 using Switchboard.Inbox;
@@ -37,9 +38,9 @@ internal static class ReportsSetup
     public const int MaxResponseTargetMinutes = 7 * 24 * 60;
 
     /// <summary>Reads a report's filters; every malformed one is named (an export must not silently widen).</summary>
-    public static async Task<(ReportQuery? Query, string? Error)> ParseAsync(System.Data.Common.DbConnection conn, string? from, string? to, string? zone,
-        string? team, string? channel, string? responseTarget, DateTimeOffset now)
+    public static async Task<(ReportQuery? Query, string? Error)> ParseAsync(System.Data.Common.DbConnection conn, ReportFilters filters, DateTimeOffset now)
     {
+        var (from, to, zone, team, channel, responseTarget) = filters;
         var (period, error) = ReportPeriod.Parse(from, to, zone, now);
         if (period is null)
         {
@@ -72,33 +73,39 @@ internal static class ReportsSetup
         return (new ReportQuery(period, target, team, channel), null);
     }
 
-    static async Task<IResult> KpisAsync(string? from, string? to, string? zone, string? team, string? channel, string? response_target,
-        HttpContext ctx, Database db, TimeProvider time)
+    /// <summary>The report a request asks for, read in the caller's scope; null with the 400 naming a malformed filter.</summary>
+    static async Task<(ReportQuery? Query, AccessScope? Scope, IResult? Refusal)> ReadAsync(System.Data.Common.DbConnection conn, ReportFilters filters,
+        HttpContext ctx, TimeProvider time)
     {
-        var ct = ctx.RequestAborted;
-        await using var conn = await db.OpenAsync(ct);
-        var (query, error) = await ParseAsync(conn, from, to, zone, team, channel, response_target, time.GetUtcNow());
-        if (query is null)
-        {
-            return Problems.BadRequest(error!);
-        }
-
-        var report = await KpiQueries.LoadAsync(conn, await AccessScope.LoadAsync(conn, ctx.User), query, ct);
-        return TypedResults.Ok(KpiReportDto.Of(report, query));
+        var (query, error) = await ParseAsync(conn, filters, time.GetUtcNow());
+        return query is null
+            ? (null, null, Problems.BadRequest(error!))
+            : (query, await AccessScope.LoadAsync(conn, ctx.User), null);
     }
 
-    static async Task<IResult> ExportAsync(string? from, string? to, string? zone, string? team, string? channel, string? response_target,
-        HttpContext ctx, Database db, TimeProvider time)
+    static async Task<IResult> KpisAsync([AsParameters] ReportFilters filters, HttpContext ctx, Database db, TimeProvider time)
+    {
+        await using var conn = await db.OpenAsync(ctx.RequestAborted);
+        var (query, scope, refusal) = await ReadAsync(conn, filters, ctx, time);
+        if (query is null || scope is null)
+        {
+            return refusal!;
+        }
+
+        return TypedResults.Ok(KpiReportDto.Of(await KpiQueries.LoadAsync(conn, scope, query, ctx.RequestAborted), query));
+    }
+
+    static async Task<IResult> ExportAsync([AsParameters] ReportFilters filters, HttpContext ctx, Database db, TimeProvider time)
     {
         var ct = ctx.RequestAborted;
         await using var conn = await db.OpenAsync(ct);
-        var (query, error) = await ParseAsync(conn, from, to, zone, team, channel, response_target, time.GetUtcNow());
-        if (query is null)
+        var (query, scope, refusal) = await ReadAsync(conn, filters, ctx, time);
+        if (query is null || scope is null)
         {
-            return Problems.BadRequest(error!);
+            return refusal!;
         }
 
-        var facts = await KpiQueries.FactsAsync(conn, await AccessScope.LoadAsync(conn, ctx.User), query, ct);
+        var facts = await KpiQueries.FactsAsync(conn, scope, query, ct);
         ctx.Response.ContentType = "text/csv; charset=utf-8";
         ctx.Response.Headers.ContentDisposition =
             $"attachment; filename=\"conversations-{query.Period.From:yyyyMMdd}-{query.Period.To:yyyyMMdd}.csv\"";
@@ -140,3 +147,12 @@ internal static class ReportsSetup
 
     static string? Minutes(TimeSpan? t) => t?.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture);
 }
+
+/// <summary>A report's query string, as the API, the export and the page read it.</summary>
+internal sealed record ReportFilters(
+    [property: FromQuery(Name = "from")] string? From,
+    [property: FromQuery(Name = "to")] string? To,
+    [property: FromQuery(Name = "zone")] string? Zone,
+    [property: FromQuery(Name = "team")] string? Team,
+    [property: FromQuery(Name = "channel")] string? Channel,
+    [property: FromQuery(Name = "response_target")] string? ResponseTarget);
